@@ -1,0 +1,1 @@
+"""The Hydra layer: turns composed configs into plain parameters and runs simulations."""

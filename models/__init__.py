@@ -1,0 +1,1 @@
+"""The peerbuy model: journey, rulebook, agent engine, vectorized engine, strategies."""

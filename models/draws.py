@@ -1,0 +1,112 @@
+"""Randomness: one run seed split into independent streams, and counter-based uniforms.
+
+The uniform that decides (step t, consumer i, decision k) is a hash of the run's
+decision key, t, k and i (SplitMix64), so it is fixed by the seed alone, can be computed
+only where a decision is actually taken, and is the same in both engines.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import overload
+
+import numpy as np
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_SCALE = 2.0**-52
+
+
+class Decision(IntEnum):
+    """The kinds of random decision; each gets its own independent uniform."""
+
+    AWARENESS = 0  # unaware: becomes aware, and through which channel
+    AWARE_MOVE = 1  # aware: impulse purchase, research or forget
+    RESEARCH_MOVE = 2  # researching: buy or abandon
+    SATISFACTION = 3  # at first purchase: the latent rating's normal deviate
+    SHARE = 4  # post-purchase: shares this step
+    REVIEW = 5  # post-purchase: writes the (one) review this step
+    FOLLOW_UP_MOVE = 6  # follow-up: repurchase or go dormant
+
+
+STREAMS = ("graph", "ties", "targeting", "decisions")
+
+
+def split_seed(seed: int) -> dict[str, np.random.SeedSequence]:
+    """Split one run seed into independent named streams.
+
+    Args:
+        seed: The run's seed (any non-negative integer).
+
+    Returns:
+        A ``SeedSequence`` per name in ``STREAMS``.
+    """
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return dict(zip(STREAMS, children, strict=True))
+
+
+def stream_int(seq: np.random.SeedSequence) -> int:
+    """Return a 32-bit integer seed from a stream, for libraries that take an int."""
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def decision_key(seed: int) -> int:
+    """Return the 64-bit key from which every decision uniform of a run is hashed."""
+    return int(split_seed(seed)["decisions"].generate_state(1, dtype=np.uint64)[0])
+
+
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
+
+
+def _base(key: int, step: int, decision: int) -> int:
+    return _mix((key + _mix((step << 8) | int(decision)) * _GOLDEN) & _MASK)
+
+
+@overload
+def uniform(key: int, step: int, decision: int, consumer: int) -> float: ...
+@overload
+def uniform(key: int, step: int, decision: int, consumer: np.ndarray) -> np.ndarray: ...
+def uniform(key, step, decision, consumer):
+    """The uniform in (0, 1) that decides ``decision`` for ``consumer`` at ``step``.
+
+    Works on one consumer index (pure Python, for the agent engine) or on an integer
+    array of indices (numpy, for the vectorized engine); both give the same numbers.
+
+    Args:
+        key: The run's decision key (``decision_key(seed)``).
+        step: The step number (>= 0).
+        decision: A ``Decision``.
+        consumer: A consumer index or an array of them.
+
+    Returns:
+        A float, or a float64 array shaped like ``consumer``.
+    """
+    base = _base(key, step, decision)
+    if isinstance(consumer, np.ndarray):
+        z = consumer.astype(np.uint64) * np.uint64(_GOLDEN)
+        z += np.uint64(base)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(_M1)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(_M2)
+        z ^= z >> np.uint64(31)
+        z >>= np.uint64(12)
+        return (z.astype(np.float64) + 0.5) * _SCALE
+    z = _mix((base + int(consumer) * _GOLDEN) & _MASK)
+    return ((z >> 12) + 0.5) * _SCALE
+
+
+def decision_base(key: int, step: int, decision: int) -> int:
+    """Per-(step, decision) hash base; exposed so an engine can cache it per step."""
+    return _base(key, step, decision)
+
+
+def uniform_from_base(base: int, consumer: int) -> float:
+    """``uniform`` for one consumer given a cached ``decision_base`` (agent engine)."""
+    z = _mix((base + consumer * _GOLDEN) & _MASK)
+    return ((z >> 12) + 0.5) * _SCALE

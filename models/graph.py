@@ -1,0 +1,87 @@
+"""The social graph as both engines see it: who hears whom, and how strongly.
+
+Shares flow from the followed to the follower: an edge ``u -> v`` of a directed graph
+means v sees u's posts; an undirected friendship works both ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from models.params import ParameterError
+
+
+@dataclass(frozen=True, eq=False)
+class SocialGraph:
+    """Consumers 0..n-1 and their ties, stored for fast exposure sums.
+
+    Attributes:
+        receivers: ``n x n`` CSR array; row i lists the consumers whose posts i sees
+            (sorted), with the tie strength w in (0, 1] as the value.
+        directed: Whether ties are one-way (follower relations).
+        nx_graph: The networkx graph it came from, when there is one (the agent
+            engine and graph-measure targeting need it; a million-node run does not).
+    """
+
+    receivers: sp.csr_array
+    directed: bool
+    nx_graph: nx.Graph | None = None
+
+    def __post_init__(self) -> None:
+        """Normalise the sparse layout: canonical CSR, sorted indices, 32-bit where they fit."""
+        r = self.receivers
+        if not isinstance(r, sp.csr_array):
+            r = sp.csr_array(r)
+        r.sum_duplicates()
+        r.sort_indices()
+        if r.nnz < 2**31 and r.shape[0] < 2**31:
+            r.indices = r.indices.astype(np.int32, copy=False)
+            r.indptr = r.indptr.astype(np.int32, copy=False)
+        object.__setattr__(self, "receivers", r)
+
+    @property
+    def n(self) -> int:
+        """Number of consumers."""
+        return self.receivers.shape[0]
+
+    @cached_property
+    def audience(self) -> np.ndarray:
+        """Followers of each consumer (out-degree): how many see their posts."""
+        return np.bincount(self.receivers.indices, minlength=self.n)
+
+    @cached_property
+    def senders(self) -> sp.csr_array:
+        """Transpose of ``receivers``: row j lists the followers of j."""
+        return self.receivers.T.tocsr()
+
+    def sources(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Consumers whose posts ``i`` sees (sorted) and the tie strengths."""
+        r = self.receivers
+        lo, hi = r.indptr[i], r.indptr[i + 1]
+        return r.indices[lo:hi], r.data[lo:hi]
+
+    @classmethod
+    def from_networkx(cls, graph: nx.Graph, weight: str = "weight") -> SocialGraph:
+        """Build from a networkx graph with nodes 0..n-1 and tie strength in ``weight``.
+
+        Edges without the attribute have strength 1.
+
+        Raises:
+            ParameterError: If nodes are not 0..n-1 or a strength is outside (0, 1].
+        """
+        n = graph.number_of_nodes()
+        if n == 0 or set(graph.nodes) != set(range(n)):
+            raise ParameterError(
+                f"network nodes = {n} nodes: must be labelled 0..n-1 with n >= 1"
+            )
+        a = nx.to_scipy_sparse_array(graph, nodelist=range(n), weight=weight, format="csr")
+        if a.nnz and (a.data.min() <= 0 or a.data.max() > 1):
+            raise ParameterError(
+                f"network tie strength = {a.data.min():g}..{a.data.max():g}: must be in (0, 1]"
+            )
+        return cls(receivers=a.T.tocsr(), directed=graph.is_directed(), nx_graph=graph)

@@ -1,0 +1,146 @@
+"""Market-level bookkeeping shared by both engines: the review board and step records."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models import rules
+from models.draws import Decision, split_seed, uniform
+from models.graph import SocialGraph
+from models.journey import STATE_COLUMNS
+from models.params import ConsumerParams, ProductParams, check_count
+from models.strategies import Campaign, Strategy
+
+#: Columns of the per-step table, in order. State counts, ``adopters``, ``reviews`` and
+#: ``avg_rating`` are levels at the end of the step; the rest are flows during it.
+TIMESERIES_COLUMNS = (
+    "step",
+    *STATE_COLUMNS,
+    "new_adopters",
+    "adopters",
+    "purchases",
+    "reviews",
+    "avg_rating",
+    "shares_positive",
+    "shares_negative",
+    "spend",
+    "revenue",
+)
+
+
+@dataclass
+class StepTally:
+    """What happened during one step (flows)."""
+
+    new_adopters: int = 0
+    repurchases: int = 0
+    reviews_written: int = 0
+    review_stars: float = 0.0
+    shares_positive: int = 0
+    shares_negative: int = 0
+    referred_purchases: int = 0
+
+
+@dataclass
+class ReviewBoard:
+    """Reviews: those written in step t become visible from step t+1."""
+
+    product: ProductParams
+    count: int = 0
+    total: float = 0.0
+    _pending: list[tuple[int, float]] = field(default_factory=list)
+
+    def shown(self) -> float:
+        """The Bayesian average rating shoppers see now (stars)."""
+        p = self.product
+        return float(rules.shown_rating(self.count, self.total, p.prior_rating, p.prior_weight))
+
+    def post(self, count: int, total: float) -> None:
+        """Queue reviews written this step."""
+        self._pending.append((count, total))
+
+    def publish(self) -> None:
+        """Make this step's reviews visible (call at the end of the step)."""
+        for c, t in self._pending:
+            self.count += c
+            self.total += t
+        self._pending.clear()
+
+    def average(self) -> float:
+        """Raw mean star rating of visible reviews (NaN with none)."""
+        return self.total / self.count if self.count else math.nan
+
+
+def step_record(
+    step: int,
+    state_counts: np.ndarray,
+    tally: StepTally,
+    adopters: int,
+    board: ReviewBoard,
+    spend: float,
+    price: float,
+) -> dict[str, float]:
+    """One row of the per-step table (see ``TIMESERIES_COLUMNS``)."""
+    purchases = tally.new_adopters + tally.repurchases
+    row: dict[str, float] = {"step": step}
+    row.update(zip(STATE_COLUMNS, (int(c) for c in state_counts), strict=True))
+    row.update(
+        new_adopters=tally.new_adopters,
+        adopters=adopters,
+        purchases=purchases,
+        reviews=board.count,
+        avg_rating=board.average(),
+        shares_positive=tally.shares_positive,
+        shares_negative=tally.shares_negative,
+        spend=spend,
+        revenue=purchases * price,
+    )
+    return row
+
+
+@dataclass
+class Opening:
+    """Everything both engines set up identically before step 1."""
+
+    key: int
+    campaign: Campaign
+    seeds: np.ndarray
+    seed_stars: np.ndarray
+    board: ReviewBoard
+    launch_spend: float
+
+
+def open_market(
+    graph: SocialGraph,
+    consumer: ConsumerParams,
+    product: ProductParams,
+    strategies: Sequence[Strategy],
+    budget: float | None,
+    seed: int,
+) -> Opening:
+    """Split the seed, launch the campaign and draw the seeded influencers' experience.
+
+    Args:
+        graph: The social graph.
+        consumer: Consumer parameters (rating noise).
+        product: Product parameters.
+        strategies: The run's strategies.
+        budget: Spend cap (currency) or None.
+        seed: The run seed.
+    """
+    check_count("seed", seed)
+    streams = split_seed(seed)
+    key = int(streams["decisions"].generate_state(1, dtype=np.uint64)[0])
+    campaign = Campaign(strategies=tuple(strategies), budget=budget, n=graph.n)
+    launch = campaign.launch(graph, np.random.default_rng(streams["targeting"]))
+    board = ReviewBoard(product)
+    if launch.seeded_review_count:
+        board.post(launch.seeded_review_count, launch.seeded_review_sum)
+        board.publish()
+    u = uniform(key, 0, Decision.SATISFACTION, launch.seeds)
+    stars = rules.experience_stars(u, product.quality, consumer.rating_noise)
+    return Opening(key, campaign, launch.seeds, np.asarray(stars), board, launch.spend)

@@ -1,0 +1,145 @@
+"""The agent engine: a Mesa model of consumers on a social network.
+
+Synchronous steps through AgentSet: every consumer posts, then decides (reading the
+state at the start of the step and this step's posts), then advances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from models import rules
+from models.agents import Consumer
+from models.draws import Decision, decision_base, split_seed, stream_int
+from models.graph import SocialGraph
+from models.journey import Channel, JourneyState
+from models.market import TIMESERIES_COLUMNS, StepTally, open_market, step_record
+from models.params import ConsumerParams, ProductParams
+from models.strategies import Levers, Strategy
+
+
+class MarketModel(mesa.Model):
+    """Consumers on a social graph, a product, and the strategies marketing it.
+
+    Args:
+        graph: A networkx graph with nodes 0..n-1 (optional ``weight`` = tie strength in
+            (0, 1]; directed edges point from the followed to the follower). Default: a
+            Barabasi-Albert graph of ``n`` consumers built from the seed's graph stream.
+        consumer: Consumer behaviour.
+        product: The product.
+        strategies: Strategies in spending order (empty = baseline).
+        budget: Spend cap (currency) or None.
+        n: Consumers in the default graph (ignored when ``graph`` is given).
+        rng: The run seed (an int); None draws one.
+    """
+
+    def __init__(
+        self,
+        graph: nx.Graph | SocialGraph | None = None,
+        consumer: ConsumerParams | None = None,
+        product: ProductParams | None = None,
+        strategies: Sequence[Strategy] = (),
+        budget: float | None = None,
+        n: int = 500,
+        rng: int | None = None,
+    ) -> None:
+        """Build the space, the agents and the data collector; record step 0."""
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1)[0])
+        super().__init__(rng=rng)
+        self.seed_value = int(rng)
+        if graph is None:
+            graph = nx.barabasi_albert_graph(n, 3, seed=stream_int(split_seed(rng)["graph"]))
+        social = graph if isinstance(graph, SocialGraph) else SocialGraph.from_networkx(graph)
+        if social.nx_graph is None:
+            raise ValueError("the agent engine needs a networkx graph (SocialGraph.nx_graph)")
+        self.social = social
+        self.consumer = consumer = consumer or ConsumerParams()
+        self.product = product = product or ProductParams()
+
+        opening = open_market(social, consumer, product, strategies, budget, self.seed_value)
+        self.key = opening.key
+        self.campaign = opening.campaign
+        self.board = opening.board
+        self.levers = Levers()
+        self.tally = StepTally()
+        self.adopters = 0
+        self.step_bases = [0] * len(Decision)
+        self.shown_rating = self.board.shown()
+
+        self.grid = Network(social.nx_graph, capacity=1, random=self.random)
+        cells = [self.grid._cells[i] for i in range(social.n)]
+        Consumer.create_agents(self, social.n, cell=cells, index=list(range(social.n)))
+        self.consumers: list[Consumer] = sorted(self.agents, key=lambda a: a.index)
+        for i, stars in zip(opening.seeds.tolist(), opening.seed_stars.tolist(), strict=True):
+            a = self.consumers[i]
+            a.state = a.next_state = JourneyState.PURCHASED
+            a.channel = Channel.SEED
+            a.stars = stars
+            a.satisfied = bool(rules.is_satisfied(stars))
+            a.is_seed = a.has_product = a.ever_aware = True
+        self._wire(opening.seeds)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={col: _reporter(col) for col in TIMESERIES_COLUMNS}
+        )
+        self.record = step_record(0, self.state_counts(), self.tally, 0, self.board,
+                                  opening.launch_spend, product.price)
+        self.datacollector.collect(self)
+
+    def _wire(self, seeds: np.ndarray) -> None:
+        """Give each consumer its sources (whose posts it sees), ties and log weights."""
+        r = self.social.receivers
+        trust = np.ones(self.social.n)
+        if self.campaign.seeding is not None:
+            trust[seeds] = self.campaign.seeding.trust
+        logw = rules.contact_log_weight(self.consumer.persuasion, r.data, trust[r.indices])
+        indptr, indices, ties = r.indptr, r.indices.tolist(), r.data.tolist()
+        logw = logw.tolist()
+        for a in self.consumers:
+            lo, hi = int(indptr[a.index]), int(indptr[a.index + 1])
+            a.sources = [self.consumers[j] for j in indices[lo:hi]]
+            a.source_ties = ties[lo:hi]
+            a.source_log_weights = logw[lo:hi]
+
+    def state_counts(self) -> np.ndarray:
+        """Consumers per journey state."""
+        counts = np.zeros(len(JourneyState), dtype=np.int64)
+        for state, k in self.agents.groupby("state").count().items():
+            counts[state] = k
+        return counts
+
+    def step(self) -> None:
+        """One synchronous step: post, decide, advance; then settle money and record."""
+        t = self.steps
+        self.step_bases = [decision_base(self.key, t, d) for d in Decision]
+        self.levers = self.campaign.levers(t)
+        self.tally = StepTally()
+        self.shown_rating = self.board.shown()
+        self.agents.do("post")
+        self.agents.do("decide")
+        self.agents.do("advance")
+        if self.tally.reviews_written:
+            self.board.post(self.tally.reviews_written, self.tally.review_stars)
+        self.board.publish()
+        self.adopters += self.tally.new_adopters
+        spend = self.campaign.settle(
+            self.levers, self.tally.reviews_written, self.tally.referred_purchases
+        )
+        self.record = step_record(t, self.state_counts(), self.tally, self.adopters,
+                                  self.board, spend, self.product.price)
+        self.datacollector.collect(self)
+
+    def final_arrays(self) -> dict[str, np.ndarray]:
+        """Per-consumer end state as arrays (same names as the vectorized engine's)."""
+        names = ("state", "channel", "adopted", "is_seed", "ever_aware", "ever_researched")
+        return {k: np.array([getattr(a, k) for a in self.consumers]) for k in names}
+
+
+def _reporter(column: str):
+    return lambda model: model.record[column]

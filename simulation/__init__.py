@@ -1,0 +1,1 @@
+"""Running the model from plain values: networks, the runner, metrics and plots."""
