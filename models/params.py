@@ -84,18 +84,18 @@ class ConsumerParams:
         dormancy_prob: Per step, a customer in follow-up stops being active.
     """
 
-    discovery_prob: float = 0.002
-    persuasion: float = 0.15
-    share_prob: float = 0.08
-    negative_share_prob: float = 0.15
+    discovery_prob: float = 0.001
+    persuasion: float = 0.2
+    share_prob: float = 0.15
+    negative_share_prob: float = 0.12
     impulse_prob: float = 0.04
     interest_prob: float = 0.10
     forget_prob: float = 0.05
-    buy_intercept: float = -2.5
+    buy_intercept: float = -3.5
     rating_weight: float = 1.0
-    review_volume_weight: float = 0.25
+    review_volume_weight: float = 0.2
     friend_weight: float = 0.6
-    abandon_prob: float = 0.04
+    abandon_prob: float = 0.05
     rating_noise: float = 1.0
     review_prob: float = 0.05
     repurchase_prob: float = 0.01
