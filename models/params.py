@@ -139,4 +139,5 @@ class ProductParams:
         check_prob("product.margin", self.margin)
         check_number("product.quality", self.quality, 1.0, 5.0)
         check_number("product.prior_rating", self.prior_rating, 1.0, 5.0)
-        check_nonneg("product.prior_weight", self.prior_weight)
+        check("product.prior_weight", self.prior_weight, "a number > 0",
+              _is_number(self.prior_weight) and self.prior_weight > 0)
