@@ -27,7 +27,8 @@ def _build(cls: type, section: str, values: dict[str, Any]):
     for key in values:
         if key not in allowed:
             raise ParameterError(
-                f"{section}.{key} = {values[key]!r}: unknown key; allowed: {', '.join(sorted(allowed))}"
+                f"{section}.{key} = {values[key]!r}: unknown key; "
+                f"allowed: {', '.join(sorted(allowed))}"
             )
     return cls(**values)
 

@@ -41,7 +41,8 @@ def adoption_figure(timeseries: pd.DataFrame, summary: dict, title: str = "") ->
     days = timeseries["step"]
     n = int(timeseries.loc[0, list(STATE_COLUMNS)].sum())
 
-    ax_adopt.plot(days, timeseries["adopters"], color="#006d2c", lw=2, label="adopters (cumulative)")
+    ax_adopt.plot(days, timeseries["adopters"], color="#006d2c", lw=2,
+                  label="adopters (cumulative)")
     ax_adopt.set_xlabel("day")
     ax_adopt.set_ylabel("consumers")
     ax_adopt.set_title("Adoption")
