@@ -52,9 +52,14 @@ def stream_int(seq: np.random.SeedSequence) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
+def stream_key(seq: np.random.SeedSequence) -> int:
+    """Return a 64-bit hashing key from a stream (the decisions stream gives the run's key)."""
+    return int(seq.generate_state(1, dtype=np.uint64)[0])
+
+
 def decision_key(seed: int) -> int:
     """Return the 64-bit key from which every decision uniform of a run is hashed."""
-    return int(split_seed(seed)["decisions"].generate_state(1, dtype=np.uint64)[0])
+    return stream_key(split_seed(seed)["decisions"])
 
 
 def _mix(z: int) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models import rules
-from models.draws import Decision, split_seed, uniform
+from models.draws import Decision, split_seed, stream_key, uniform
 from models.graph import SocialGraph
 from models.journey import STATE_COLUMNS
 from models.params import ConsumerParams, ProductParams, check_count
@@ -134,7 +134,7 @@ def open_market(
     """
     check_count("seed", seed)
     streams = split_seed(seed)
-    key = int(streams["decisions"].generate_state(1, dtype=np.uint64)[0])
+    key = stream_key(streams["decisions"])
     campaign = Campaign(strategies=tuple(strategies), budget=budget, n=graph.n)
     launch = campaign.launch(graph, np.random.default_rng(streams["targeting"]))
     board = ReviewBoard(product)
