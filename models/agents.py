@@ -49,11 +49,13 @@ class Consumer(FixedAgent):
         self.ever_aware = False
         self.ever_researched = False
         self.posted = 0
-        # Whose posts this consumer sees, in index order, with tie strengths and the
-        # per-contact log(1 - persuasion); filled in by the model.
-        self.sources: list[Consumer] = []
-        self.source_ties: list[float] = []
-        self.source_log_weights: list[float] = []
+        # Whose posts this consumer sees, in index order, with the tie strength, and
+        # the per-contact log(1 - persuasion) split by organic and sponsored senders (each
+        # list stays in index order, so sums match the vectorized engine to the bit).
+        # Filled in by the model.
+        self.sources: list[tuple[Consumer, float]] = []
+        self.organic_sources: list[tuple[Consumer, float]] = []
+        self.sponsored_sources: list[tuple[Consumer, float]] = []
 
     def draw(self, decision: Decision) -> float:
         """This consumer's uniform for ``decision`` at the current step."""
@@ -75,13 +77,12 @@ class Consumer(FixedAgent):
         self.posted = 0
         if not self.active_customer:
             return
-        m, c, levers = self.model, self.model.consumer, self.model.levers
+        m = self.model
         contract = self.under_contract()
         if contract:
             p = m.campaign.seeding.post_prob
         else:
-            p = rules.post_prob(self.satisfied, c.share_prob, c.negative_share_prob,
-                                levers.share_multiplier, levers.positive_multiplier)
+            p = m.day.post_satisfied if self.satisfied else m.day.post_dissatisfied
         if self.draw(Decision.SHARE) < p:
             self.posted = 1 if (self.satisfied or contract) else -1
             if self.posted > 0:
@@ -107,13 +108,14 @@ class Consumer(FixedAgent):
             self._decide_follow_up()
 
     def _exposure_logs(self) -> tuple[float, float]:
+        """Sum of log(1 - p_contact) over today's positive posts seen: organic, sponsored."""
         organic = sponsored = 0.0
-        for src, lw in zip(self.sources, self.source_log_weights, strict=True):
+        for src, lw in self.organic_sources:
             if src.posted > 0:
-                if src.is_seed:
-                    sponsored += lw
-                else:
-                    organic += lw
+                organic += lw
+        for src, lw in self.sponsored_sources:
+            if src.posted > 0:
+                sponsored += lw
         return organic, sponsored
 
     def _decide_unaware(self) -> None:
@@ -121,7 +123,7 @@ class Consumer(FixedAgent):
         organic, sponsored = self._exposure_logs()
         outcome = rules.competing(
             self.draw(Decision.AWARENESS), c.discovery_prob, levers.ad_reach,
-            rules.exposure_prob(sponsored), rules.exposure_prob(organic),
+            float(rules.exposure_prob(sponsored)), float(rules.exposure_prob(organic)),
         )
         if outcome < 4:
             self.next_state = S.AWARE
@@ -129,12 +131,11 @@ class Consumer(FixedAgent):
             self.ever_aware = True
 
     def _decide_aware(self) -> None:
-        c, levers = self.model.consumer, self.model.levers
+        c = self.model.consumer
         organic, sponsored = self._exposure_logs()
         probs = rules.aware_probs(
-            c.impulse_prob, c.interest_prob,
-            rules.scaled_prob(c.forget_prob, levers.forget_multiplier),
-            rules.exposure_prob(organic + sponsored),
+            c.impulse_prob, c.interest_prob, self.model.day.forget,
+            float(rules.exposure_prob(organic + sponsored)),
         )
         outcome = rules.competing(self.draw(Decision.AWARE_MOVE), *probs)
         if outcome == 0:
@@ -148,19 +149,19 @@ class Consumer(FixedAgent):
     def friend_balance(self) -> float:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double)."""
         balance = 0.0
-        for src, w in zip(self.sources, self.source_ties, strict=True):
+        for src, w in self.sources:
             if src.has_product:
                 balance += w * rules.friend_opinion(src.satisfied, 1.0 if src.posted else 0.0)
         return balance
 
     def _decide_researching(self) -> None:
         m, c = self.model, self.model.consumer
-        p_buy = rules.purchase_prob(
+        p_buy = float(rules.purchase_prob(
             m.shown_rating, m.board.count, self.friend_balance(),
             intercept=c.buy_intercept, rating_weight=c.rating_weight,
             review_volume_weight=c.review_volume_weight, friend_weight=c.friend_weight,
             prior_rating=m.product.prior_rating,
-        )
+        ))
         outcome = rules.competing(self.draw(Decision.RESEARCH_MOVE), p_buy, c.abandon_prob)
         if outcome == 0:
             self._buy()
@@ -183,8 +184,7 @@ class Consumer(FixedAgent):
         if self.is_seed or self.reviewed:
             return
         m = self.model
-        p = rules.review_prob(m.consumer.review_prob, m.levers.review_incentive)
-        if self.draw(Decision.REVIEW) < p:
+        if self.draw(Decision.REVIEW) < m.day.review:
             self.reviewed = True
             m.tally.reviews_written += 1
             m.tally.review_stars += self.stars
@@ -192,12 +192,8 @@ class Consumer(FixedAgent):
     def _decide_follow_up(self) -> None:
         if self.under_contract():
             return
-        c, levers = self.model.consumer, self.model.levers
-        p_rebuy, p_dormant = rules.follow_up_probs(
-            self.satisfied,
-            rules.scaled_prob(c.repurchase_prob, levers.repurchase_multiplier),
-            rules.scaled_prob(c.dormancy_prob, levers.dormancy_multiplier),
-        )
+        day = self.model.day
+        p_rebuy, p_dormant = rules.follow_up_probs(self.satisfied, day.repurchase, day.dormancy)
         outcome = rules.competing(self.draw(Decision.FOLLOW_UP_MOVE), p_rebuy, p_dormant)
         if outcome == 0:
             self.model.tally.repurchases += 1

@@ -144,3 +144,35 @@ def open_market(
     u = uniform(key, 0, Decision.SATISFACTION, launch.seeds)
     stars = rules.experience_stars(u, product.quality, consumer.rating_noise)
     return Opening(key, campaign, launch.seeds, np.asarray(stars), board, launch.spend)
+
+
+@dataclass(frozen=True)
+class DayProbs:
+    """Per-step probabilities that are the same for every consumer on one day.
+
+    Computed once per step from the rulebook, so an engine does not redo them per consumer.
+    """
+
+    post_satisfied: float
+    post_dissatisfied: float
+    review: float
+    forget: float
+    repurchase: float
+    dormancy: float
+
+
+def day_probs(consumer: ConsumerParams, levers) -> DayProbs:
+    """The day's shared probabilities given the strategies' ``Levers``."""
+    def post(satisfied: bool) -> float:
+        return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
+                                     levers.share_multiplier, levers.positive_multiplier))
+
+    return DayProbs(
+        post_satisfied=post(True),
+        post_dissatisfied=post(False),
+        review=float(rules.review_prob(consumer.review_prob, levers.review_incentive)),
+        forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
+        repurchase=float(rules.scaled_prob(consumer.repurchase_prob,
+                                           levers.repurchase_multiplier)),
+        dormancy=float(rules.scaled_prob(consumer.dormancy_prob, levers.dormancy_multiplier)),
+    )

@@ -18,7 +18,7 @@ from models.agents import Consumer
 from models.draws import Decision, decision_base, split_seed, stream_int
 from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
-from models.market import TIMESERIES_COLUMNS, StepTally, open_market, step_record
+from models.market import TIMESERIES_COLUMNS, StepTally, day_probs, open_market, step_record
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Levers, Strategy
 
@@ -67,6 +67,7 @@ class MarketModel(mesa.Model):
         self.campaign = opening.campaign
         self.board = opening.board
         self.levers = Levers()
+        self.day = day_probs(consumer, self.levers)
         self.tally = StepTally()
         self.adopters = 0
         self.step_bases = [0] * len(Decision)
@@ -103,9 +104,11 @@ class MarketModel(mesa.Model):
         logw = logw.tolist()
         for a in self.consumers:
             lo, hi = int(indptr[a.index]), int(indptr[a.index + 1])
-            a.sources = [self.consumers[j] for j in indices[lo:hi]]
-            a.source_ties = ties[lo:hi]
-            a.source_log_weights = logw[lo:hi]
+            srcs = [self.consumers[j] for j in indices[lo:hi]]
+            a.sources = list(zip(srcs, ties[lo:hi], strict=True))
+            weighted = list(zip(srcs, logw[lo:hi], strict=True))
+            a.organic_sources = [(s, w) for s, w in weighted if not s.is_seed]
+            a.sponsored_sources = [(s, w) for s, w in weighted if s.is_seed]
 
     def state_counts(self) -> np.ndarray:
         """Consumers per journey state."""
@@ -119,6 +122,7 @@ class MarketModel(mesa.Model):
         t = self.steps
         self.step_bases = [decision_base(self.key, t, d) for d in Decision]
         self.levers = self.campaign.levers(t)
+        self.day = day_probs(self.consumer, self.levers)
         self.tally = StepTally()
         self.shown_rating = self.board.shown()
         self.agents.do("post")
