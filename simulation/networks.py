@@ -23,6 +23,7 @@ from models.params import (
     check_number,
     check_prob,
 )
+from simulation import fastgraph
 
 NETWORKS = (
     "barabasi_albert",
@@ -198,8 +199,12 @@ def build_network(params: NetworkParams, seed: int) -> SocialGraph:
         seed: The run seed; its graph and ties streams seed the builder.
 
     Returns:
-        The ``SocialGraph`` with the networkx graph attached.
+        The ``SocialGraph`` with the networkx graph attached; above
+        ``simulation.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and Erdos-Renyi
+        networks come from the numpy builders without one (``nx_graph`` is None).
     """
+    if params.name in fastgraph.FAST_NETWORKS and params.n > fastgraph.FAST_MIN_N:
+        return fastgraph.build_fast_network(params, seed)
     streams = split_seed(seed)
     g = _generate(params, stream_int(streams["graph"]))
     if params.name != "file" and params.directed:

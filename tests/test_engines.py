@@ -1,0 +1,155 @@
+"""The agent and vectorized engines give bit-identical trajectories for the same seed."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.benchmark import format_table, measure
+from models.params import ConsumerParams
+from models.strategies import (
+    Ads,
+    Community,
+    InfluencerSeeding,
+    MoreReviews,
+    Referral,
+    ShareButtons,
+)
+from simulation.networks import NetworkParams, build_network
+from simulation.progress import terminal_progress
+from simulation.runner import RunParams, run
+
+# Livelier than the defaults so that a few hundred consumers see every transition.
+CONSUMER = ConsumerParams(discovery_prob=0.01, persuasion=0.4, interest_prob=0.2)
+
+NETWORKS = {
+    "ba_constant": NetworkParams(name="barabasi_albert", n=300, m=3),
+    "er_directed_random": NetworkParams(
+        name="erdos_renyi", n=300, mean_degree=6.0, directed=True, ties="random"
+    ),
+    "ws_embeddedness": NetworkParams(name="watts_strogatz", n=250, k=6, ties="embeddedness"),
+}
+
+ALL = (
+    InfluencerSeeding(k=5, targeting="degree", post_days=20),
+    MoreReviews(seeded_reviews=3),
+    Ads(reach=0.02, start=5, end=30),
+    ShareButtons(setup_cost=100.0),
+    Referral(),
+    Community(),
+)
+STRATEGIES = {
+    "baseline": ((), None),
+    **{type(s).__name__: ((s,), None) for s in ALL},
+    "all": (ALL, None),
+    # Seeding and seeded reviews at launch, then community and incentives run it dry.
+    "budget_runs_out": (
+        (InfluencerSeeding(k=3, targeting="random", fee_base=20.0, fee_per_follower=1.0),
+         MoreReviews(seeded_reviews=2), Community(cost_per_step=30.0), Referral()),
+        700.0,
+    ),
+}
+SEEDS = (0, 7)
+STEPS = 40
+IGNORED = ("wall_seconds", "engine")
+
+
+@pytest.fixture(scope="module")
+def graphs():
+    return {(name, seed): build_network(p, seed) for name, p in NETWORKS.items()
+            for seed in SEEDS}
+
+
+def _both(params: RunParams, graph):
+    agent = run(RunParams(**{**params.__dict__, "engine": "agent"}), graph=graph)
+    vector = run(RunParams(**{**params.__dict__, "engine": "vectorized"}), graph=graph)
+    return agent, vector
+
+
+def assert_same_run(agent, vector) -> None:
+    pd.testing.assert_frame_equal(agent.timeseries, vector.timeseries, check_exact=True)
+    a = {k: v for k, v in agent.summary.items() if k not in IGNORED}
+    v = {k: v for k, v in vector.summary.items() if k not in IGNORED}
+    assert a == v
+    assert agent.summary["engine"] == "agent"
+    assert vector.summary["engine"] == "vectorized"
+    for k, arr in agent.final.items():
+        np.testing.assert_array_equal(np.asarray(arr, dtype=np.int64),
+                                      np.asarray(vector.final[k], dtype=np.int64), err_msg=k)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_engines_give_identical_trajectories(graphs, network, strategy, seed):
+    strategies, budget = STRATEGIES[strategy]
+    params = RunParams(network=NETWORKS[network], consumer=CONSUMER, strategies=strategies,
+                       budget=budget, seed=seed, steps=STEPS)
+    agent, vector = _both(params, graphs[(network, seed)])
+    assert_same_run(agent, vector)
+    ts = vector.timeseries
+    # The comparison is only worth something if the journey actually moved.
+    assert ts["adopters"].iloc[-1] > 0
+    assert ts["shares_positive"].sum() > 0
+    if strategy == "budget_runs_out":
+        spend = ts["spend"].to_numpy()
+        assert spend[1] > 0 and spend[-1] == 0, "budget should run out mid-run"
+        assert spend.sum() <= 700.0 + 30.0 + 10.0 * ts["new_adopters"].max()
+
+
+def test_rare_event_shortcut_matches_full_evaluation():
+    """No discovery, no ads: nobody hears of it except from posts (certain outcomes)."""
+    consumer = ConsumerParams(discovery_prob=0.0, persuasion=1.0, share_prob=1.0)
+    params = RunParams(network=NetworkParams(name="barabasi_albert", n=200, m=2),
+                       consumer=consumer, strategies=(InfluencerSeeding(k=2, trust=1.0),),
+                       seed=3, steps=15)
+    graph = build_network(params.network, params.seed)
+    agent, vector = _both(params, graph)
+    assert_same_run(agent, vector)
+    assert vector.summary["reach"] > 2
+
+
+def test_different_seeds_give_different_trajectories(graphs):
+    params = RunParams(network=NETWORKS["ba_constant"], consumer=CONSUMER, steps=STEPS,
+                       engine="vectorized")
+    a = run(params, graph=graphs[("ba_constant", 0)])
+    b = run(RunParams(**{**params.__dict__, "seed": 7}), graph=graphs[("ba_constant", 0)])
+    assert not a.timeseries.equals(b.timeseries)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_engines_identical_on_a_larger_directed_graph(seed):
+    net = NetworkParams(name="barabasi_albert", n=2000, m=4, directed=True, ties="random")
+    params = RunParams(network=net, consumer=CONSUMER, strategies=ALL, seed=seed, steps=90)
+    agent, vector = _both(params, build_network(net, seed))
+    assert_same_run(agent, vector)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_progress_draws_only_on_a_terminal():
+    assert terminal_progress(10, stream=io.StringIO()) is None
+    out = _Tty()
+    progress = terminal_progress(5, stream=out)
+    params = RunParams(network=NetworkParams(n=60, m=2), steps=5, engine="vectorized")
+    run(params, progress=progress)
+    text = out.getvalue()
+    assert text.startswith("\r[") and "5/5 steps" in text and text.endswith("\n")
+
+
+def test_benchmark_measures_one_size():
+    res = measure(2000, steps=3, m=3, seed=0, budget=60.0, peers=False)
+    assert res["n"] == 2000 and res["ties"] == 2 * 3 * (2000 - 3)
+    vec, agent = res["engines"]["vectorized"], res["engines"]["agent"]
+    assert vec["status"] == "ok" and vec["steps_run"] == 3 and vec["step_seconds"] > 0
+    assert agent["status"] in ("ok", "stopped") and agent["agent_steps_per_second"] > 0
+    assert res["engines"]["ndlib"]["status"] == "skipped"
+    assert res["peak_rss_mb"] >= res["vectorized_peak_rss_mb"] > 0
+    assert "vectorized" in format_table([res])
