@@ -49,22 +49,19 @@ class Consumer(FixedAgent):
         self.ever_aware = False
         self.ever_researched = False
         self.posted = 0
-        # Whose posts this consumer sees, in index order, with the tie strength, and
-        # the per-contact log(1 - persuasion) split by organic and sponsored senders (each
-        # list stays in index order, so sums match the vectorized engine to the bit).
+        # Whose posts this consumer sees (sources, with tie strengths) and who sees
+        # theirs (followers, with the per-contact log(1 - persuasion)), in index order.
         # Filled in by the model.
         self.sources: list[tuple[Consumer, float]] = []
-        self.organic_sources: list[tuple[Consumer, float]] = []
-        self.sponsored_sources: list[tuple[Consumer, float]] = []
+        self.followers: list[tuple[Consumer, float]] = []
+        # Today's sums of log(1 - p_contact) over positive posts seen, organic and
+        # sponsored: filled by the posters, in increasing poster index.
+        self.heard_organic = 0.0
+        self.heard_sponsored = 0.0
 
     def draw(self, decision: Decision) -> float:
         """This consumer's uniform for ``decision`` at the current step."""
         return uniform_from_base(self.model.step_bases[decision], self.index)
-
-    @property
-    def active_customer(self) -> bool:
-        """Has the product and still talks about it (purchased or in follow-up)."""
-        return self.state in (S.PURCHASED, S.FOLLOW_UP)
 
     def under_contract(self) -> bool:
         """A seeded influencer still paid to post."""
@@ -73,10 +70,7 @@ class Consumer(FixedAgent):
 
     # Phase 1 -------------------------------------------------------------------------
     def post(self) -> None:
-        """Decide whether to post this step (customers only)."""
-        self.posted = 0
-        if not self.active_customer:
-            return
+        """Decide whether to post this step (called for active customers only)."""
         m = self.model
         contract = self.under_contract()
         if contract:
@@ -89,6 +83,16 @@ class Consumer(FixedAgent):
                 m.tally.shares_positive += 1
             else:
                 m.tally.shares_negative += 1
+            m.posters.append(self)
+
+    def spread(self) -> None:
+        """Deliver a positive post: add its per-contact log weight to each follower's sum."""
+        if self.is_seed:
+            for follower, lw in self.followers:
+                follower.heard_sponsored += lw
+        else:
+            for follower, lw in self.followers:
+                follower.heard_organic += lw
 
     # Phase 2 -------------------------------------------------------------------------
     def decide(self) -> None:
@@ -107,24 +111,18 @@ class Consumer(FixedAgent):
             self._maybe_review()
             self._decide_follow_up()
 
-    def _exposure_logs(self) -> tuple[float, float]:
-        """Sum of log(1 - p_contact) over today's positive posts seen: organic, sponsored."""
-        organic = sponsored = 0.0
-        for src, lw in self.organic_sources:
-            if src.posted > 0:
-                organic += lw
-        for src, lw in self.sponsored_sources:
-            if src.posted > 0:
-                sponsored += lw
-        return organic, sponsored
-
     def _decide_unaware(self) -> None:
-        c, levers = self.model.consumer, self.model.levers
-        organic, sponsored = self._exposure_logs()
-        outcome = rules.competing(
-            self.draw(Decision.AWARENESS), c.discovery_prob, levers.ad_reach,
-            float(rules.exposure_prob(sponsored)), float(rules.exposure_prob(organic)),
-        )
+        m = self.model
+        u = self.draw(Decision.AWARENESS)
+        organic, sponsored = self.heard_organic, self.heard_sponsored
+        if organic == 0.0 and sponsored == 0.0:
+            if u >= m.unaware_bound:
+                return  # no post seen and the draw clears every channel: stays unaware
+            e_org = e_inf = 0.0
+        else:
+            e_org = float(rules.exposure_prob(organic))
+            e_inf = float(rules.exposure_prob(sponsored))
+        outcome = rules.competing(u, m.consumer.discovery_prob, m.levers.ad_reach, e_inf, e_org)
         if outcome < 4:
             self.next_state = S.AWARE
             self.channel = _AWARE_CHANNELS[outcome]
@@ -132,10 +130,9 @@ class Consumer(FixedAgent):
 
     def _decide_aware(self) -> None:
         c = self.model.consumer
-        organic, sponsored = self._exposure_logs()
         probs = rules.aware_probs(
             c.impulse_prob, c.interest_prob, self.model.day.forget,
-            float(rules.exposure_prob(organic + sponsored)),
+            float(rules.exposure_prob(self.heard_organic + self.heard_sponsored)),
         )
         outcome = rules.competing(self.draw(Decision.AWARE_MOVE), *probs)
         if outcome == 0:
@@ -192,9 +189,12 @@ class Consumer(FixedAgent):
     def _decide_follow_up(self) -> None:
         if self.under_contract():
             return
-        day = self.model.day
+        m, day = self.model, self.model.day
+        u = self.draw(Decision.FOLLOW_UP_MOVE)
+        if u >= m.follow_up_bound:
+            return  # the draw clears both events
         p_rebuy, p_dormant = rules.follow_up_probs(self.satisfied, day.repurchase, day.dormancy)
-        outcome = rules.competing(self.draw(Decision.FOLLOW_UP_MOVE), p_rebuy, p_dormant)
+        outcome = rules.competing(u, p_rebuy, p_dormant)
         if outcome == 0:
             self.model.tally.repurchases += 1
         elif outcome == 1:
@@ -202,9 +202,19 @@ class Consumer(FixedAgent):
 
     # Phase 3 -------------------------------------------------------------------------
     def advance(self) -> None:
-        """Commit the state chosen in ``decide``."""
-        if self.next_state == S.PURCHASED and self.state != S.PURCHASED:
+        """Commit the state chosen in ``decide``; clear today's posts."""
+        self.posted = 0
+        self.heard_organic = self.heard_sponsored = 0.0
+        if self.next_state == self.state:
+            return
+        m = self.model
+        if self.next_state == S.PURCHASED:
             self.stars = self.next_stars
             self.satisfied = bool(rules.is_satisfied(self.stars))
             self.adopted = self.has_product = True
+            m.customers.add(self)
+        elif self.next_state == S.DORMANT:
+            m.customers.discard(self)
+        m.counts[self.state] -= 1
+        m.counts[self.next_state] += 1
         self.state = self.next_state

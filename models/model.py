@@ -77,6 +77,10 @@ class MarketModel(mesa.Model):
         cells = [self.grid._cells[i] for i in range(social.n)]
         Consumer.create_agents(self, social.n, cell=cells, index=list(range(social.n)))
         self.consumers: list[Consumer] = sorted(self.agents, key=lambda a: a.index)
+        # Customers who post and review: an AgentSet kept up to date in Consumer.advance.
+        self.customers = mesa.agent.AgentSet([], random=self.random)
+        self.posters: list[Consumer] = []
+        self.unaware_bound = self.follow_up_bound = 0.0
         for i, stars in zip(opening.seeds.tolist(), opening.seed_stars.tolist(), strict=True):
             a = self.consumers[i]
             a.state = a.next_state = JourneyState.PURCHASED
@@ -84,6 +88,10 @@ class MarketModel(mesa.Model):
             a.stars = stars
             a.satisfied = bool(rules.is_satisfied(stars))
             a.is_seed = a.has_product = a.ever_aware = True
+            self.customers.add(a)
+        self.counts = [0] * len(JourneyState)
+        for a in self.consumers:
+            self.counts[a.state] += 1
         self._wire(opening.seeds)
 
         self.datacollector = mesa.DataCollector(
@@ -94,7 +102,7 @@ class MarketModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _wire(self, seeds: np.ndarray) -> None:
-        """Give each consumer its sources (whose posts it sees), ties and log weights."""
+        """Give each consumer its sources (with tie strengths) and followers (log weights)."""
         r = self.social.receivers
         trust = np.ones(self.social.n)
         if self.campaign.seeding is not None:
@@ -106,16 +114,12 @@ class MarketModel(mesa.Model):
             lo, hi = int(indptr[a.index]), int(indptr[a.index + 1])
             srcs = [self.consumers[j] for j in indices[lo:hi]]
             a.sources = list(zip(srcs, ties[lo:hi], strict=True))
-            weighted = list(zip(srcs, logw[lo:hi], strict=True))
-            a.organic_sources = [(s, w) for s, w in weighted if not s.is_seed]
-            a.sponsored_sources = [(s, w) for s, w in weighted if s.is_seed]
+            for src, lw in zip(srcs, logw[lo:hi], strict=True):
+                src.followers.append((a, lw))  # a goes in increasing index order
 
     def state_counts(self) -> np.ndarray:
-        """Consumers per journey state."""
-        counts = np.zeros(len(JourneyState), dtype=np.int64)
-        for state, k in self.agents.groupby("state").count().items():
-            counts[state] = k
-        return counts
+        """Consumers per journey state (kept up to date by ``Consumer.advance``)."""
+        return np.array(self.counts, dtype=np.int64)
 
     def step(self) -> None:
         """One synchronous step: post, decide, advance; then settle money and record."""
@@ -125,7 +129,17 @@ class MarketModel(mesa.Model):
         self.day = day_probs(self.consumer, self.levers)
         self.tally = StepTally()
         self.shown_rating = self.board.shown()
-        self.agents.do("post")
+        day = self.day
+        self.unaware_bound = rules.no_event_bound(self.consumer.discovery_prob,
+                                                  self.levers.ad_reach)
+        self.follow_up_bound = rules.no_event_bound(day.repurchase, day.dormancy)
+        self.posters = []
+        self.customers.do("post")
+        # Posts are delivered in increasing poster index, the order in which the
+        # vectorized engine adds them up, so the two engines agree to the bit.
+        for poster in sorted(self.posters, key=lambda a: a.index):
+            if poster.posted > 0:
+                poster.spread()
         self.agents.do("decide")
         self.agents.do("advance")
         if self.tally.reviews_written:

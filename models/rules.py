@@ -160,3 +160,21 @@ def friend_opinion(satisfied, shared):
 def scaled_prob(prob, multiplier):
     """A per-step probability scaled by a strategy's multiplier, capped at 1."""
     return np.minimum(prob * multiplier, 1.0)
+
+
+#: Relative margin of ``no_event_bound``.
+BOUND_MARGIN = 1e-9
+
+
+def no_event_bound(*probs: float) -> float:
+    """A safe upper bound on the last threshold of ``competing`` for these scalar probs.
+
+    A uniform at or above it cannot trigger any of the events, whatever the rounding, so
+    an engine may skip evaluating the rule for such a consumer (with ``probs`` the
+    probabilities that consumer would face when it saw no post).
+    """
+    threshold, remaining = 0.0, 1.0
+    for p in probs:
+        threshold += remaining * p
+        remaining *= 1.0 - p
+    return threshold * (1.0 + BOUND_MARGIN) + BOUND_MARGIN

@@ -25,9 +25,6 @@ _AWARE_CHANNELS = np.array(
 )
 #: Consumers hashed per block: a block's temporaries stay in cache (about 2x faster).
 _DRAW_BLOCK = 65_536
-#: Relative margin on a no-exposure threshold: consumers whose uniform clears it cannot
-#: be hit whatever the rounding, so the rulebook is only evaluated below it.
-_MARGIN = 1e-9
 
 
 def _draw(key: int, step: int, decision: Decision, idx: np.ndarray) -> np.ndarray:
@@ -52,15 +49,6 @@ def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.n
     which = np.repeat(np.arange(rows.size), count)
     start = np.cumsum(count) - count
     return np.arange(total) + (lo - start)[which], which
-
-
-def _threshold_bound(*probs: float) -> float:
-    """A safe upper bound on ``rules.competing``'s last threshold for scalar ``probs``."""
-    threshold, remaining = 0.0, 1.0
-    for p in probs:
-        threshold += remaining * p
-        remaining *= 1.0 - p
-    return threshold * (1.0 + _MARGIN) + _MARGIN
 
 
 class VectorMarket:
@@ -306,7 +294,7 @@ class VectorMarket:
             return
         c = self.consumer
         u = _draw(self.key, t, Decision.AWARENESS, idx)
-        pick = np.flatnonzero(u < _threshold_bound(c.discovery_prob, ad_reach))
+        pick = np.flatnonzero(u < rules.no_event_bound(c.discovery_prob, ad_reach))
         if self._reached.size:
             exposed = self._reached[self.state[self._reached] == S.UNAWARE]
             pick = np.union1d(pick, np.searchsorted(idx, exposed))
@@ -333,7 +321,7 @@ class VectorMarket:
         rebuy = rules.scaled_prob(c.repurchase_prob, levers.repurchase_multiplier)
         dormant = rules.scaled_prob(c.dormancy_prob, levers.dormancy_multiplier)
         u = _draw(self.key, t, Decision.FOLLOW_UP_MOVE, idx)
-        pick = np.flatnonzero(u < _threshold_bound(float(rebuy), float(dormant)))
+        pick = np.flatnonzero(u < rules.no_event_bound(float(rebuy), float(dormant)))
         if not pick.size:
             return 0
         sub = idx[pick]
