@@ -23,13 +23,24 @@ from experiments.config import check_group_overrides, to_run_params
 from models.graph import SocialGraph
 from models.params import ParameterError, check_count
 from simulation.networks import NetworkParams, build_network
-from simulation.outputs import SUMMARY_FILE, TIMESERIES_FILE, describe, write_run
-from simulation.runner import RunResult, run
+from simulation.outputs import SUMMARY_FILE, describe, write_run
+from simulation.progress import terminal_progress
+from simulation.runner import run
 
 PROVENANCE_FILE = "provenance.json"
 #: Distributions whose versions decide a run's numbers or its files.
-PACKAGES = ("peerbuy", "mesa", "networkx", "numpy", "scipy", "pandas", "matplotlib",
-            "hydra-core", "omegaconf", "pyarrow")
+PACKAGES = (
+    "peerbuy",
+    "mesa",
+    "networkx",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "hydra-core",
+    "omegaconf",
+    "pyarrow",
+)
 
 
 def fail(message: str, output_dir: Path | None = None) -> None:
@@ -56,18 +67,19 @@ def main(cfg: DictConfig) -> dict | list[dict]:
     except ParameterError as exc:
         fail(str(exc), out)
     write_provenance(out)
-    cache = (Path(hydra_cfg.sweep.dir) / GRAPH_CACHE
-             if hydra_cfg.mode == RunMode.MULTIRUN else None)
+    cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if hydra_cfg.mode == RunMode.MULTIRUN else None
     summaries = []
     for r in range(replicates):
         p = replace(params, seed=params.seed + r)
-        graph = cached_graph(p.network, p.seed, cache) if cache else None
-        result = run(p, graph=graph)
-        target = replicate_dir(out, p.seed, replicates)
-        if r == 0:
-            write_run(result, target, title=_title(cfg, p.seed))
-        else:  # a figure per replicate would cost more than the run itself
-            _write_tables(result, target)
+        try:  # a graph file that cannot be read fails here, in one line too
+            graph = cached_graph(p.network, p.seed, cache) if cache else None
+            progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
+            result = run(p, graph=graph, progress=progress)
+        except ParameterError as exc:
+            fail(str(exc), out)
+        # A figure per replicate would cost more than the run itself: the first only.
+        write_run(result, replicate_dir(out, p.seed, replicates), title=_title(cfg, p.seed),
+                  figure=r == 0)
         summaries.append(result.summary)
         if replicates == 1:
             print(describe(result.summary))
@@ -77,25 +89,15 @@ def main(cfg: DictConfig) -> dict | list[dict]:
     return summaries[0] if replicates == 1 else summaries
 
 
-def _write_tables(result: RunResult, directory: Path) -> None:
-    """Write timeseries.csv and summary.json (last, atomically) like ``write_run`` does."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in ((TIMESERIES_FILE, result.timeseries.to_csv(index=False,
-                                                                  float_format="%.10g")),
-                       (SUMMARY_FILE, json.dumps(result.summary, indent=2) + "\n")):
-        tmp = directory / f".{name}.tmp"
-        tmp.write_text(text)
-        os.replace(tmp, directory / name)
-
-
 def cached_graph(network: NetworkParams, seed: int, cache: Path) -> SocialGraph:
     """The run's graph, built once per sweep and shared by jobs with the same network and seed.
 
     The graph is a pure function of the network parameters and the seed, so a strategy
     comparison (same seeds in every arm) builds each graph once instead of once per arm.
     """
-    key = hashlib.sha256(json.dumps([asdict(network), seed], sort_keys=True,
-                                    default=str).encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        json.dumps([asdict(network), seed], sort_keys=True, default=str).encode()
+    ).hexdigest()[:24]
     path = cache / f"{key}.pickle"
     if path.exists():
         try:
@@ -112,6 +114,7 @@ def cached_graph(network: NetworkParams, seed: int, cache: Path) -> SocialGraph:
 
 def write_provenance(directory: Path) -> Path:
     """Write provenance.json: package versions, git commit and dirty flag, Python, command."""
+
     def version(name: str) -> str | None:
         try:
             return metadata.version(name)
@@ -122,8 +125,9 @@ def write_provenance(directory: Path) -> Path:
 
     def git(*args: str) -> str | None:
         try:
-            return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
-                                  check=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return None
 

@@ -24,14 +24,24 @@ def _atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def write_run(result: RunResult, directory: str | Path, title: str = "") -> Path:
-    """Write a run's files into ``directory`` (created if needed) and return it."""
+def write_run(
+    result: RunResult, directory: str | Path, title: str = "", figure: bool = True
+) -> Path:
+    """Write a run's files into ``directory`` (created if needed) and return it.
+
+    Args:
+        result: The run.
+        directory: Where to write.
+        title: Figure title.
+        figure: Also draw ``adoption.png`` (it takes longer than a small run itself).
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     _atomic(out / TIMESERIES_FILE,
             lambda p: result.timeseries.to_csv(p, index=False, float_format="%.10g"))
-    fig = adoption_figure(result.timeseries, result.summary, title)
-    _atomic(out / FIGURE_FILE, lambda p: fig.savefig(p, dpi=110, format="png"))
+    if figure:
+        fig = adoption_figure(result.timeseries, result.summary, title)
+        _atomic(out / FIGURE_FILE, lambda p: fig.savefig(p, dpi=110, format="png"))
     _atomic(out / SUMMARY_FILE,
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n"))
     return out

@@ -1,0 +1,324 @@
+"""Statistics of a sweep: per-arm means with bootstrap CIs, and paired lifts over a reference.
+
+Hydra-free: it works on a runs table (one row per run) from a sweep, a notebook or batch_run.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Metrics the comparison reports, and what they are measured in.
+KEY_METRICS: dict[str, str] = {
+    "adopters": "consumers",
+    "adoption_rate": "share of consumers",
+    "time_to_50pct": "days",
+    "revenue": "currency",
+    "spend": "currency",
+    "profit": "currency",
+    "cpa": "currency per adopter",
+}
+#: Below this many seed-matched pairs a lift is shown but flagged as too few for a claim.
+MIN_PAIRS = 5
+CONFIDENCE = 0.95
+N_RESAMPLES = 4000
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Bootstrap confidence interval of the mean (BCa; percentile where BCa is undefined).
+
+    Args:
+        values: The sample (no missing values).
+        confidence: Confidence level, e.g. 0.95.
+        n_resamples: Bootstrap resamples.
+        seed: Seed of the resampling, so the same data give the same interval.
+
+    Returns:
+        ``(low, high)``; ``(v, v)`` when every value is ``v``; None for fewer than 2 values.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return None
+    if np.all(x == x[0]):
+        return float(x[0]), float(x[0])
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            # BCa is undefined for some tiny or lumpy samples; scipy then warns and
+            # returns NaN, and the percentile interval is the honest fallback.
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            res = stats.bootstrap(
+                (x,),
+                np.mean,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                method=method,
+                rng=np.random.default_rng(seed),
+            )
+        low, high = res.confidence_interval
+        if np.isfinite(low) and np.isfinite(high):
+            break
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class PairedLift:
+    """The paired difference arm - reference over runs that share a seed.
+
+    Attributes:
+        n_pairs: Seed-matched pairs where both runs define the metric.
+        mean: Mean difference.
+        ci: 95 % bootstrap CI of the mean difference (None below 2 pairs).
+        p_ttest: Two-sided paired t-test p-value (``scipy.stats.ttest_rel``).
+        p_wilcoxon: Two-sided Wilcoxon signed-rank p-value (``scipy.stats.wilcoxon``).
+        note: Why a p-value is missing, if it is.
+    """
+
+    n_pairs: int
+    mean: float | None
+    ci: tuple[float, float] | None
+    p_ttest: float | None
+    p_wilcoxon: float | None
+    note: str = ""
+
+
+def paired_lift(arm: np.ndarray, reference: np.ndarray, *, seed: int = 0) -> PairedLift:
+    """Paired lift of ``arm`` over ``reference`` (equal-length arrays, pair i shares a seed).
+
+    Pairs with a missing value (NaN) on either side are left out. With constant differences
+    there is no variance: the CI is that constant and the tests are undefined (None).
+    """
+    a, b = np.asarray(arm, dtype=float), np.asarray(reference, dtype=float)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    d = a[ok] - b[ok]
+    if d.size == 0:
+        return PairedLift(0, None, None, None, None, "no pairs")
+    ci = bootstrap_ci(d, seed=seed)
+    if d.size < 2:
+        return PairedLift(int(d.size), float(d.mean()), ci, None, None, "one pair")
+    if np.all(d == d[0]):
+        return PairedLift(int(d.size), float(d[0]), ci, None, None, "constant difference: no test")
+    p_t = float(stats.ttest_rel(a[ok], b[ok]).pvalue)
+    p_w = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
+    return PairedLift(int(d.size), float(d.mean()), ci, p_t, p_w)
+
+
+def _arm_label(keys: Sequence[str], values: tuple) -> str:
+    if len(keys) == 1:
+        return str(values[0])
+    return ", ".join(f"{k}={v}" for k, v in zip(keys, values, strict=True))
+
+
+def default_reference(runs: pd.DataFrame, factors: Sequence[str]) -> dict[str, object]:
+    """The reference arm: strategy ``baseline`` if present, else each factor's first level.
+
+    Within a two-factor sweep the lift compares levels of the first factor at equal
+    levels of the others, so only the first factor gets a reference value.
+    """
+    if not factors:
+        return {}
+    first = factors[0]
+    levels = runs[first].dropna().unique().tolist()
+    if first == "strategy" and "baseline" in levels:
+        return {first: "baseline"}
+    return {first: _sorted_levels(levels)[0]}
+
+
+def _sorted_levels(levels: list) -> list:
+    try:
+        return sorted(levels)
+    except TypeError:
+        return sorted(levels, key=str)
+
+
+def compare(
+    runs: pd.DataFrame,
+    factors: Sequence[str],
+    *,
+    metrics: Sequence[str] = tuple(KEY_METRICS),
+    reference: dict[str, object] | None = None,
+    pair_on: str = "seed",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per arm and metric: mean, std, bootstrap CI, and the paired lift over the reference.
+
+    Args:
+        runs: One row per run with the factor columns, ``pair_on`` and the metrics
+            (None/NaN where a metric is undefined, e.g. 50 % adoption never reached).
+        factors: Columns that define an arm (e.g. ``["strategy"]``).
+        metrics: Metric columns to report.
+        reference: Level of the first factor to compare against (default:
+            :func:`default_reference`); other factors are matched.
+        pair_on: Column that pairs runs across arms (the seed: common random numbers).
+        seed: Seed of the bootstrap resampling.
+
+    Returns:
+        A long table: the factor columns, ``metric``, ``n`` (runs), ``defined`` (runs
+        where the metric exists), ``mean``, ``std``, ``ci_low``, ``ci_high``, ``lift``,
+        ``lift_ci_low``, ``lift_ci_high``, ``n_pairs``, ``p_ttest``, ``p_wilcoxon``,
+        ``is_reference`` and ``note``.
+    """
+    factors = list(factors)
+    reference = default_reference(runs, factors) if reference is None else reference
+    ref_factor = next(iter(reference), None)
+    groups = runs.groupby(factors, sort=True, dropna=False) if factors else [((), runs)]
+    rows = []
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        arm = dict(zip(factors, key, strict=True))
+        is_ref = ref_factor is not None and arm.get(ref_factor) == reference[ref_factor]
+        ref_rows = None
+        if ref_factor is not None:
+            mask = runs[ref_factor] == reference[ref_factor]
+            for f in factors:
+                if f != ref_factor:
+                    mask &= runs[f] == arm[f]
+            ref_rows = runs[mask]
+        for metric in metrics:
+            values = pd.to_numeric(group[metric], errors="coerce").to_numpy(dtype=float)
+            defined = values[~np.isnan(values)]
+            ci = bootstrap_ci(defined, seed=seed)
+            row = {
+                **arm,
+                "metric": metric,
+                "n": int(values.size),
+                "defined": int(defined.size),
+                "mean": float(defined.mean()) if defined.size else None,
+                "std": float(defined.std(ddof=1)) if defined.size > 1 else None,
+                "ci_low": ci[0] if ci else None,
+                "ci_high": ci[1] if ci else None,
+                "is_reference": bool(is_ref),
+            }
+            if ref_rows is not None and not is_ref:
+                merged = group[[pair_on, metric]].merge(
+                    ref_rows[[pair_on, metric]], on=pair_on, suffixes=("", "_ref")
+                )
+                lift = paired_lift(
+                    pd.to_numeric(merged[metric], errors="coerce").to_numpy(dtype=float),
+                    pd.to_numeric(merged[f"{metric}_ref"], errors="coerce").to_numpy(dtype=float),
+                    seed=seed,
+                )
+                note = lift.note
+                if 0 < lift.n_pairs < MIN_PAIRS:
+                    note = "; ".join(
+                        filter(
+                            None,
+                            [
+                                note,
+                                f"only {lift.n_pairs} pairs: too few "
+                                f"for a claim (need {MIN_PAIRS})",
+                            ],
+                        )
+                    )
+                row.update(
+                    lift=lift.mean,
+                    lift_ci_low=lift.ci[0] if lift.ci else None,
+                    lift_ci_high=lift.ci[1] if lift.ci else None,
+                    n_pairs=lift.n_pairs,
+                    p_ttest=lift.p_ttest,
+                    p_wilcoxon=lift.p_wilcoxon,
+                    note=note,
+                )
+            rows.append(row)
+    columns = [
+        *factors,
+        "metric",
+        "n",
+        "defined",
+        "mean",
+        "std",
+        "ci_low",
+        "ci_high",
+        "lift",
+        "lift_ci_low",
+        "lift_ci_high",
+        "n_pairs",
+        "p_ttest",
+        "p_wilcoxon",
+        "is_reference",
+        "note",
+    ]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["note"] = table["note"].fillna("")
+    return table
+
+
+def fmt_number(x: float | None, signed: bool = False, digits: int | None = None) -> str:
+    """Format a number for a table: thousands separators, fewer decimals for big values."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if digits is None:
+        digits = 0 if abs(x) >= 100 else 2 if abs(x) >= 1 else 3
+    return f"{x:{'+' if signed else ''},.{digits}f}"
+
+
+def headline(
+    table: pd.DataFrame,
+    factors: Sequence[str],
+    *,
+    metric: str = "adopters",
+    unit: str = "adopters",
+    reference_label: str = "baseline",
+    context: str = "",
+) -> str:
+    """One plain sentence about the arm with the largest paired lift in ``metric``.
+
+    Example: ``influencer_seeding: +312 adopters (95% CI +250 to +371) over baseline at
+    equal budget (30 seed-matched pairs, paired t-test p < 0.001)``.
+    """
+    rows = table[(table["metric"] == metric) & table["lift"].notna()]
+    if rows.empty:
+        return f"No paired lift in {metric} to report."
+    top = rows.loc[rows["lift"].astype(float).idxmax()]
+    arm = _arm_label(list(factors), tuple(top[f] for f in factors))
+    p = top["p_ttest"]
+    p_text = "no test" if p is None or pd.isna(p) else "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    low, high = fmt_number(top["lift_ci_low"], True), fmt_number(top["lift_ci_high"], True)
+    ci = f"95% CI {low} to {high}" if pd.notna(top["lift_ci_low"]) else "no CI"
+    line = (
+        f"{arm}: {fmt_number(top['lift'], True)} {unit} ({ci}) over {reference_label}"
+        f"{' ' + context if context else ''} ({int(top['n_pairs'])} seed-matched pairs, "
+        f"paired t-test {p_text})"
+    )
+    if top["n_pairs"] < MIN_PAIRS:
+        line += f". Too few replicates for a claim: need at least {MIN_PAIRS} pairs"
+    elif pd.notna(top["lift_ci_low"]) and top["lift_ci_low"] <= 0 <= top["lift_ci_high"]:
+        line += ". The CI includes zero: no clear difference"
+    return line + "."
+
+
+def wide_table(
+    table: pd.DataFrame, factors: Sequence[str], metrics: Sequence[str] = tuple(KEY_METRICS)
+) -> pd.DataFrame:
+    """One row per arm, one column per metric: ``mean [ci_low, ci_high]`` and the lift."""
+    out: dict[str, dict[str, str]] = {}
+    for _, r in table.iterrows():
+        if r["metric"] not in metrics:
+            continue
+        arm = _arm_label(list(factors), tuple(r[f] for f in factors)) if factors else "all"
+        cell = f"{fmt_number(r['mean'])} [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]"
+        if r["defined"] < r["n"]:
+            cell += f" ({r['defined']}/{r['n']} reached)"
+        d = out.setdefault(arm, {})
+        d[r["metric"]] = cell
+        if pd.notna(r["lift"]):
+            d[f"{r['metric']} lift"] = (
+                f"{fmt_number(r['lift'], True)} [{fmt_number(r['lift_ci_low'], True)}, "
+                f"{fmt_number(r['lift_ci_high'], True)}]"
+            )
+    order = [c for m in metrics for c in (m, f"{m} lift")]
+    wide = pd.DataFrame.from_dict(out, orient="index")
+    wide = wide.reindex(columns=[c for c in order if c in wide.columns]).fillna("")
+    wide.index.name = "arm"
+    return wide
