@@ -26,18 +26,10 @@ from models.strategies import (
 )
 from models.targeting import TARGETING
 from simulation.netdraw import network_layout, node_sizes, tie_segments
-from simulation.networks import NetworkParams, build_network
+from simulation.networks import NETWORKS, NetworkParams, build_network
 
 #: Network builders offered in class (``file`` needs a path, so it is left out).
-CLASSROOM_NETWORKS = (
-    "barabasi_albert",
-    "watts_strogatz",
-    "erdos_renyi",
-    "stochastic_block",
-    "powerlaw_cluster",
-    "complete",
-    "karate",
-)
+CLASSROOM_NETWORKS = tuple(name for name in NETWORKS if name != "file")
 #: Most consumers the page offers; the agent engine steps this many in well under a second.
 MAX_N = 3000
 #: A complete graph has n^2 / 2 ties: beyond this it is slow and draws as a solid blot.
