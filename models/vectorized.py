@@ -15,7 +15,7 @@ from models import rules
 from models.draws import Decision, uniform
 from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
-from models.market import StepTally, open_market, step_record
+from models.market import DayProbs, StepTally, day_probs, open_market, step_record
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
 
@@ -167,10 +167,8 @@ class VectorMarket:
         purchased = active[active_state == S.PURCHASED]
         follow_up = active[active_state == S.FOLLOW_UP]
         active_sat = self.satisfied[active]
-        p_post = rules.post_prob(
-            active_sat, c.share_prob, c.negative_share_prob,
-            levers.share_multiplier, levers.positive_multiplier,
-        )
+        day = day_probs(c, levers)
+        p_post = np.where(active_sat, day.post_satisfied, day.post_dissatisfied)
         under_contract = None
         if contract:
             under_contract = self.is_seed[active]
@@ -207,7 +205,7 @@ class VectorMarket:
                 seen = rules.exposure_prob(org + spon)
             probs = rules.aware_probs(
                 c.impulse_prob, c.interest_prob,
-                rules.scaled_prob(c.forget_prob, levers.forget_multiplier), seen,
+                day.forget, seen,
             )
             outcome = rules.competing(_draw(key, t, Decision.AWARE_MOVE, idx), *probs)
             buyers.append(idx[outcome == 0])
@@ -253,8 +251,7 @@ class VectorMarket:
         # Reviews: customers (not seeds) who have not reviewed yet.
         idx = active[~self.is_seed[active] & ~self.reviewed[active]]
         if idx.size:
-            p = rules.review_prob(c.review_prob, levers.review_incentive)
-            wrote = idx[_draw(key, t, Decision.REVIEW, idx) < p]
+            wrote = idx[_draw(key, t, Decision.REVIEW, idx) < day.review]
             self.reviewed[wrote] = True
             tally.reviews_written = int(wrote.size)
             tally.review_stars = float(self.stars[wrote].sum())
@@ -263,7 +260,7 @@ class VectorMarket:
         # Follow-up: repurchase (satisfied only) or go dormant; seeds under contract stay.
         idx = follow_up[~self.is_seed[follow_up]] if contract else follow_up
         if idx.size:
-            tally.repurchases = self._follow_up(t, levers, idx, new_state)
+            tally.repurchases = self._follow_up(t, day, idx, new_state)
 
         self.state = new_state
         self.adopters += tally.new_adopters
@@ -311,17 +308,15 @@ class VectorMarket:
         self.channel[woke] = _AWARE_CHANNELS[outcome[hit]]
         self.ever_aware[woke] = True
 
-    def _follow_up(self, t: int, levers, idx: np.ndarray, new_state: np.ndarray) -> int:
+    def _follow_up(self, t: int, day: DayProbs, idx: np.ndarray, new_state: np.ndarray) -> int:
         """Follow-up decisions of ``idx``; returns the number of repurchases.
 
         As in ``_wake_unaware``, only uniforms below the largest threshold (with a
         margin) can trigger an event, so the rulebook is evaluated for those only.
         """
-        c = self.consumer
-        rebuy = rules.scaled_prob(c.repurchase_prob, levers.repurchase_multiplier)
-        dormant = rules.scaled_prob(c.dormancy_prob, levers.dormancy_multiplier)
+        rebuy, dormant = day.repurchase, day.dormancy
         u = _draw(self.key, t, Decision.FOLLOW_UP_MOVE, idx)
-        pick = np.flatnonzero(u < rules.no_event_bound(float(rebuy), float(dormant)))
+        pick = np.flatnonzero(u < rules.no_event_bound(rebuy, dormant))
         if not pick.size:
             return 0
         sub = idx[pick]
