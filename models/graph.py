@@ -54,17 +54,6 @@ class SocialGraph:
         """Followers of each consumer (out-degree): how many see their posts."""
         return np.bincount(self.receivers.indices, minlength=self.n)
 
-    @cached_property
-    def senders(self) -> sp.csr_array:
-        """Transpose of ``receivers``: row j lists the followers of j."""
-        return self.receivers.T.tocsr()
-
-    def sources(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Consumers whose posts ``i`` sees (sorted) and the tie strengths."""
-        r = self.receivers
-        lo, hi = r.indptr[i], r.indptr[i + 1]
-        return r.indices[lo:hi], r.data[lo:hi]
-
     @classmethod
     def from_networkx(cls, graph: nx.Graph, weight: str = "weight") -> SocialGraph:
         """Build from a networkx graph with nodes 0..n-1 and tie strength in ``weight``.

@@ -44,9 +44,6 @@ TRANSITIONS: dict[JourneyState, frozenset[JourneyState]] = {
     S.REJECTED: frozenset(),
 }
 
-#: States of consumers who have the product and talk about it (share, review).
-POST_PURCHASE = (S.PURCHASED, S.FOLLOW_UP)
-
 #: Column names of the state counts, in state order.
 STATE_COLUMNS = tuple(s.name.lower() for s in JourneyState)
 
