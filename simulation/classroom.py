@@ -14,16 +14,7 @@ import numpy as np
 from models.graph import SocialGraph
 from models.model import MarketModel
 from models.params import ConsumerParams, ProductParams, check, check_choice
-from models.strategies import (
-    STRATEGY_NAMES,
-    Ads,
-    Community,
-    InfluencerSeeding,
-    MoreReviews,
-    Referral,
-    ShareButtons,
-    Strategy,
-)
+from models.strategies import STRATEGIES, STRATEGY_NAMES, Strategy
 from models.targeting import TARGETING
 from simulation.netdraw import network_layout, node_sizes, tie_segments
 from simulation.networks import NETWORKS, NetworkParams, build_network
@@ -78,22 +69,13 @@ def make_strategies(
         ad_reach: Per step, share of unaware consumers an ad reaches (ads).
     """
     check_choice("strategy", strategy, STRATEGY_NAMES)
-    match strategy:
-        case "baseline":
-            return ()
-        case "influencer_seeding":
-            return (InfluencerSeeding(k=n_influencers, targeting=targeting),)
-        case "more_reviews":
-            return (MoreReviews(),)
-        case "ads":
-            return (Ads(reach=ad_reach),)
-        case "share_buttons":
-            return (ShareButtons(),)
-        case "referral":
-            return (Referral(),)
-        case "community":
-            return (Community(),)
-    raise AssertionError(strategy)  # unreachable: checked above
+    if strategy == "baseline":
+        return ()
+    knobs = {
+        "influencer_seeding": {"k": n_influencers, "targeting": targeting},
+        "ads": {"reach": ad_reach},
+    }
+    return (STRATEGIES[strategy](**knobs.get(strategy, {})),)
 
 
 @lru_cache(maxsize=16)
