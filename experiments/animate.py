@@ -5,15 +5,14 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.config import check_group_overrides, to_run_params
+from experiments.config import to_run_params
+from experiments.run import fail, launch
 from models.params import ParameterError
 from simulation.animation import write_gif
 
@@ -27,29 +26,21 @@ def main(cfg: DictConfig) -> str:
     Optional keys (add with ``+``): ``+max_frames=60`` (frames, sampled evenly over the
     steps), ``+fps=8``, ``+compare_baseline=false`` (no baseline overlay).
     """
-    # Mesa logs every model step at INFO, and Hydra's job logging shows INFO.
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    out = run_dir / GIF_NAME
     try:
         params = to_run_params(cfg)
-    except ParameterError as exc:
-        sys.exit(f"error: {exc}")
-    out = Path(HydraConfig.get().runtime.output_dir) / GIF_NAME
-    try:
         write_gif(params, out, max_frames=cfg.get("max_frames", 60), fps=cfg.get("fps", 8),
                   compare_baseline=cfg.get("compare_baseline", True))
     except ParameterError as exc:
-        sys.exit(f"error: {exc}")
+        fail(str(exc), run_dir)
     print(f"wrote {out}")
     return str(out)
 
 
 def cli() -> None:
-    """Check group choices in one line, then hand over to Hydra."""
-    try:
-        check_group_overrides([a for a in sys.argv[1:] if not a.startswith("-")])
-    except ParameterError as exc:
-        sys.exit(f"error: {exc}")
-    main()
+    """``python -m experiments.animate``."""
+    launch(main)
 
 
 if __name__ == "__main__":

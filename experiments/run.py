@@ -150,13 +150,18 @@ def _title(cfg: DictConfig, seed: int) -> str:
     return f"{strategies} on {cfg.network.name} (seed {seed})"
 
 
-def cli() -> None:
-    """Check group choices in one line, then hand over to Hydra."""
+def launch(entry) -> None:
+    """Check config-group choices in one line, then hand over to a Hydra entry point."""
     try:
         check_group_overrides([a for a in sys.argv[1:] if not a.startswith("-")])
     except ParameterError as exc:
         fail(str(exc))
-    main()
+    entry()
+
+
+def cli() -> None:
+    """``python -m experiments.run``."""
+    launch(main)
 
 
 if __name__ == "__main__":

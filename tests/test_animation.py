@@ -64,3 +64,17 @@ def test_hydra_command_writes_the_gif_into_the_run_dir(tmp_path):
     with Image.open(tmp_path / "animation.gif") as im:
         assert im.n_frames == 3
     assert "calling model.step" not in (tmp_path / "animate.log").read_text()
+
+
+def test_hydra_command_bad_input_one_line_and_no_run_dir(tmp_path):
+    run_dir = tmp_path / "gif"
+    out = subprocess.run(
+        [sys.executable, "-m", "experiments.animate", "network.n=-3",
+         f"hydra.run.dir={run_dir}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "peerbuy: error: network.n = -3: must be an integer >= 1"
+    ]
+    assert not run_dir.exists()
