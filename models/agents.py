@@ -54,6 +54,8 @@ class Consumer(FixedAgent):
         # Filled in by the model.
         self.sources: list[tuple[Consumer, float]] = []
         self.followers: list[tuple[Consumer, float]] = []
+        # A seeded influencer's followers with sponsored (trust-weighted) log weights.
+        self.sponsored_followers: list[tuple[Consumer, float]] = []
         # Today's sums of log(1 - p_contact) over positive posts seen, organic and
         # sponsored: filled by the posters, in increasing poster index.
         self.heard_organic = 0.0
@@ -64,9 +66,8 @@ class Consumer(FixedAgent):
         return uniform_from_base(self.model.step_bases[decision], self.index)
 
     def under_contract(self) -> bool:
-        """A seeded influencer still paid to post."""
-        seeding = self.model.campaign.seeding
-        return self.is_seed and seeding is not None and self.model.steps <= seeding.post_days
+        """A seeded influencer still paid to post today (``market.under_contract``)."""
+        return self.is_seed and self.model.contract
 
     # Phase 1 -------------------------------------------------------------------------
     def post(self) -> None:
@@ -86,9 +87,12 @@ class Consumer(FixedAgent):
             m.posters.append(self)
 
     def spread(self) -> None:
-        """Deliver a positive post: add its per-contact log weight to each follower's sum."""
-        if self.is_seed:
-            for follower, lw in self.followers:
+        """Deliver a positive post: add its per-contact log weight to each follower's sum.
+
+        Sponsored while under contract; afterwards an influencer's posts are organic.
+        """
+        if self.under_contract():
+            for follower, lw in self.sponsored_followers:
                 follower.heard_sponsored += lw
         else:
             for follower, lw in self.followers:
@@ -178,7 +182,7 @@ class Consumer(FixedAgent):
             m.tally.referred_purchases += 1
 
     def _maybe_review(self) -> None:
-        if self.is_seed or self.reviewed:
+        if self.reviewed or self.under_contract():
             return
         m = self.model
         if self.draw(Decision.REVIEW) < m.day.review:

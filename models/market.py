@@ -146,6 +146,33 @@ def open_market(
     return Opening(key, campaign, launch.seeds, np.asarray(stars), board, launch.spend)
 
 
+def under_contract(seeding, step: int) -> bool:
+    """Whether seeded influencers are under contract on day ``step`` (days 1..post_days).
+
+    The one place both engines read the contract from. Under contract an influencer posts
+    with ``seeding.post_prob`` (always positive), its posts are sponsored (persuasion
+    times ``seeding.trust``, awareness attributed to ``Channel.INFLUENCER``) and it does
+    not review, buy again or go dormant. From day ``post_days + 1`` on it is an ordinary
+    customer: organic posts at full persuasion (attributed to ``Channel.SHARE``), reviews,
+    repurchase and dormancy by the normal rules.
+
+    Args:
+        seeding: The campaign's ``InfluencerSeeding`` or None.
+        step: The day (1-based).
+    """
+    return seeding is not None and step <= seeding.post_days
+
+
+def sponsored_log_weights(consumer: ConsumerParams, seeding, tie_strength: np.ndarray):
+    """Per-contact ``log(1 - p)`` of sponsored posts over ties ``tie_strength``, or None.
+
+    Organic posts (everyone's, an influencer's after the contract) use ``trust = 1``.
+    """
+    if seeding is None:
+        return None
+    return rules.contact_log_weight(consumer.persuasion, tie_strength, seeding.trust)
+
+
 @dataclass(frozen=True)
 class DayProbs:
     """Per-step probabilities that are the same for every consumer on one day.

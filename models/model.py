@@ -15,10 +15,18 @@ from mesa.discrete_space import Network
 
 from models import rules
 from models.agents import Consumer
-from models.draws import Decision, decision_base, split_seed, stream_int
+from models.draws import Decision, decision_base
 from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
-from models.market import TIMESERIES_COLUMNS, StepTally, day_probs, open_market, step_record
+from models.market import (
+    TIMESERIES_COLUMNS,
+    StepTally,
+    day_probs,
+    open_market,
+    sponsored_log_weights,
+    step_record,
+    under_contract,
+)
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Levers, Strategy
 
@@ -28,24 +36,23 @@ class MarketModel(mesa.Model):
 
     Args:
         graph: A networkx graph with nodes 0..n-1 (optional ``weight`` = tie strength in
-            (0, 1]; directed edges point from the followed to the follower). Default: a
-            Barabasi-Albert graph of ``n`` consumers built from the seed's graph stream.
+            (0, 1]; directed edges point from the followed to the follower), or a
+            ``SocialGraph`` that keeps one. Required: build it with
+            ``simulation.networks.build_network`` for the configured defaults.
         consumer: Consumer behaviour.
         product: The product.
         strategies: Strategies in spending order (empty = baseline).
         budget: Spend cap (currency) or None.
-        n: Consumers in the default graph (ignored when ``graph`` is given).
         rng: The run seed (an int); None draws one.
     """
 
     def __init__(
         self,
-        graph: nx.Graph | SocialGraph | None = None,
+        graph: nx.Graph | SocialGraph,
         consumer: ConsumerParams | None = None,
         product: ProductParams | None = None,
         strategies: Sequence[Strategy] = (),
         budget: float | None = None,
-        n: int = 500,
         rng: int | None = None,
     ) -> None:
         """Build the space, the agents and the data collector; record step 0."""
@@ -53,8 +60,6 @@ class MarketModel(mesa.Model):
             rng = int(np.random.SeedSequence().generate_state(1)[0])
         super().__init__(rng=rng)
         self.seed_value = int(rng)
-        if graph is None:
-            graph = nx.barabasi_albert_graph(n, 3, seed=stream_int(split_seed(rng)["graph"]))
         social = graph if isinstance(graph, SocialGraph) else SocialGraph.from_networkx(graph)
         if social.nx_graph is None:
             raise ValueError("the agent engine needs a networkx graph (SocialGraph.nx_graph)")
@@ -67,6 +72,7 @@ class MarketModel(mesa.Model):
         self.campaign = opening.campaign
         self.board = opening.board
         self.levers = Levers()
+        self.contract = False
         self.day = day_probs(consumer, self.levers)
         self.tally = StepTally()
         self.adopters = 0
@@ -102,20 +108,25 @@ class MarketModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _wire(self, seeds: np.ndarray) -> None:
-        """Give each consumer its sources (with tie strengths) and followers (log weights)."""
+        """Give each consumer its sources (with tie strengths) and followers (log weights).
+
+        Seeded influencers also get their followers with sponsored (trust-weighted) log
+        weights, used only while under contract (``market.under_contract``).
+        """
         r = self.social.receivers
-        trust = np.ones(self.social.n)
-        if self.campaign.seeding is not None:
-            trust[seeds] = self.campaign.seeding.trust
-        logw = rules.contact_log_weight(self.consumer.persuasion, r.data, trust[r.indices])
+        logw = rules.contact_log_weight(self.consumer.persuasion, r.data).tolist()
+        spon = sponsored_log_weights(self.consumer, self.campaign.seeding, r.data)
+        spon = spon.tolist() if spon is not None else logw
+        seed_set = set(seeds.tolist())
         indptr, indices, ties = r.indptr, r.indices.tolist(), r.data.tolist()
-        logw = logw.tolist()
         for a in self.consumers:
             lo, hi = int(indptr[a.index]), int(indptr[a.index + 1])
             srcs = [self.consumers[j] for j in indices[lo:hi]]
             a.sources = list(zip(srcs, ties[lo:hi], strict=True))
-            for src, lw in zip(srcs, logw[lo:hi], strict=True):
-                src.followers.append((a, lw))  # a goes in increasing index order
+            for k, src in zip(range(lo, hi), srcs, strict=True):
+                src.followers.append((a, logw[k]))  # a goes in increasing index order
+                if src.index in seed_set:
+                    src.sponsored_followers.append((a, spon[k]))
 
     def state_counts(self) -> np.ndarray:
         """Consumers per journey state (kept up to date by ``Consumer.advance``)."""
@@ -126,6 +137,7 @@ class MarketModel(mesa.Model):
         t = self.steps
         self.step_bases = [decision_base(self.key, t, d) for d in Decision]
         self.levers = self.campaign.levers(t)
+        self.contract = under_contract(self.campaign.seeding, t)
         self.day = day_probs(self.consumer, self.levers)
         self.tally = StepTally()
         self.shown_rating = self.board.shown()

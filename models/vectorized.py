@@ -15,7 +15,15 @@ from models import rules
 from models.draws import Decision, uniform
 from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
-from models.market import DayProbs, StepTally, day_probs, open_market, step_record
+from models.market import (
+    DayProbs,
+    StepTally,
+    day_probs,
+    open_market,
+    sponsored_log_weights,
+    step_record,
+    under_contract,
+)
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
 
@@ -114,18 +122,14 @@ class VectorMarket:
         self.ever_aware[seeds] = True
         self.has_product[seeds] = True
 
-        # Exposure weights log(1 - persuasion * w * trust) per tie, computed in the
-        # receivers layout exactly as the agent engine does, then moved (bit for bit)
-        # to the senders layout: row j lists j's followers, so a post is scattered.
+        # Exposure weights log(1 - persuasion * w) per tie (organic) and, for seeded
+        # influencers under contract, log(1 - persuasion * w * trust) (sponsored); computed
+        # in the receivers layout exactly as the agent engine does, then moved (bit for
+        # bit) to the senders layout: row j lists j's followers, so a post is scattered.
         r = graph.receivers
-        trust = np.ones(n)
-        if self.seeding is not None:
-            trust[seeds] = self.seeding.trust
-        logw = rules.contact_log_weight(consumer.persuasion, r.data, trust[r.indices])
-        log_receivers = sp.csr_array((logw, r.indices, r.indptr), shape=r.shape)
-        self._log_senders = log_receivers.T.tocsr()
-        self._log_senders.sort_indices()
-        del log_receivers, logw
+        self._log_senders = self._senders(rules.contact_log_weight(consumer.persuasion, r.data))
+        spon = sponsored_log_weights(consumer, self.seeding, r.data)
+        self._log_sponsored = self._senders(spon) if spon is not None else self._log_senders
         self.step_count = 0
         self.adopters = 0
         self.records = [
@@ -133,11 +137,18 @@ class VectorMarket:
                         opening.launch_spend, product.price)
         ]
 
+    def _senders(self, logw: np.ndarray) -> sp.csr_array:
+        """Per-tie values in the receivers layout moved to the senders layout (row = poster)."""
+        r = self.graph.receivers
+        senders = sp.csr_array((logw, r.indices, r.indptr), shape=r.shape).T.tocsr()
+        senders.sort_indices()
+        return senders
+
     def state_counts(self) -> np.ndarray:
         """Consumers per journey state."""
         return np.bincount(self.state, minlength=len(S))
 
-    def _exposure(self, posters: np.ndarray) -> np.ndarray | None:
+    def _exposure(self, posters: np.ndarray, ls: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
 
         ``posters`` are sorted, so each consumer's terms are added in increasing source
@@ -145,7 +156,6 @@ class VectorMarket:
         """
         if not posters.size:
             return None
-        ls = self._log_senders
         pos, _ = _row_entries(ls.indptr, posters)
         reached = ls.indices[pos]
         self._reach_mark[reached] = True
@@ -159,7 +169,7 @@ class VectorMarket:
         state = self.state
         new_state = state.copy()
         tally = StepTally()
-        contract = self.seeding is not None and t <= self.seeding.post_days
+        contract = under_contract(self.seeding, t)
 
         # Posts by customers who have the product and are active.
         active = np.flatnonzero((state == S.PURCHASED) | (state == S.FOLLOW_UP))
@@ -169,13 +179,13 @@ class VectorMarket:
         active_sat = self.satisfied[active]
         day = day_probs(c, levers)
         p_post = np.where(active_sat, day.post_satisfied, day.post_dissatisfied)
-        under_contract = None
+        hired = None  # influencers among the active, when under contract
         if contract:
-            under_contract = self.is_seed[active]
-            if under_contract.any():
-                p_post = np.where(under_contract, self.seeding.post_prob, p_post)
+            hired = self.is_seed[active]
+            if hired.any():
+                p_post = np.where(hired, self.seeding.post_prob, p_post)
         posted = _draw(key, t, Decision.SHARE, active) < p_post
-        positive = posted & (active_sat | under_contract if contract else active_sat)
+        positive = posted & (active_sat | hired if contract else active_sat)
         tally.shares_positive = int(positive.sum())
         tally.shares_negative = int(posted.sum()) - tally.shares_positive
         posters = active[posted]
@@ -183,9 +193,9 @@ class VectorMarket:
 
         # Exposure: sums of log(1 - p_contact) over positive posts seen, organic / sponsored.
         pos_idx = active[positive]
-        sponsored = self.is_seed[pos_idx]
-        organic = self._exposure(pos_idx[~sponsored])
-        influencer = self._exposure(pos_idx[sponsored])
+        sponsored = self.is_seed[pos_idx] & contract
+        organic = self._exposure(pos_idx[~sponsored], self._log_senders)
+        influencer = self._exposure(pos_idx[sponsored], self._log_sponsored)
         # Followers reached by a positive post (sorted); reset the marks for next step.
         self._reached = np.flatnonzero(self._reach_mark) if pos_idx.size else pos_idx
         self._reach_mark[self._reached] = False
@@ -248,8 +258,11 @@ class VectorMarket:
 
         new_state[purchased] = S.FOLLOW_UP
 
-        # Reviews: customers (not seeds) who have not reviewed yet.
-        idx = active[~self.is_seed[active] & ~self.reviewed[active]]
+        # Reviews: customers who have not reviewed yet (not influencers under contract).
+        may_review = ~self.reviewed[active]
+        if contract:
+            may_review &= ~self.is_seed[active]
+        idx = active[may_review]
         if idx.size:
             wrote = idx[_draw(key, t, Decision.REVIEW, idx) < day.review]
             self.reviewed[wrote] = True
