@@ -36,6 +36,13 @@ NETWORKS = (
     "file",
 )
 TIES = ("constant", "random", "embeddedness")
+#: Defaults that depend on the builder (a field left at None takes these, else ``SHARED_DEFAULTS``);
+#: configs/network/*.yaml and the README table state the same values (tests/test_defaults.py).
+BUILDER_DEFAULTS: dict[str, dict[str, float]] = {
+    "complete": {"n": 500},
+    "powerlaw_cluster": {"p": 0.3},
+}
+SHARED_DEFAULTS = {"n": 2000, "p": 0.1}
 FILE_FORMATS = {".graphml": "graphml", ".gexf": "gexf"}  # anything else: edge list
 
 
@@ -46,10 +53,11 @@ class NetworkParams:
     Attributes:
         name: Builder: barabasi_albert, watts_strogatz, erdos_renyi, stochastic_block,
             powerlaw_cluster, complete, karate (Zachary's club, 34 people) or file.
-        n: Number of consumers (ignored by karate and file).
+        n: Number of consumers (ignored by karate and file); default 2000, complete 500.
         m: Ties each newcomer makes (barabasi_albert, powerlaw_cluster).
         k: Ring neighbours of each consumer (watts_strogatz; even).
-        p: Rewiring probability (watts_strogatz) or triangle probability (powerlaw_cluster).
+        p: Rewiring probability (watts_strogatz, default 0.1) or triangle probability
+            (powerlaw_cluster, default 0.3).
         mean_degree: Expected friends per consumer (erdos_renyi).
         blocks: Number of equal communities (stochastic_block).
         p_in: Tie probability within a community (stochastic_block).
@@ -63,14 +71,14 @@ class NetworkParams:
     """
 
     name: str = "barabasi_albert"
-    n: int = 2000
+    n: int | None = None
     m: int = 3
     k: int = 6
-    p: float = 0.1
+    p: float | None = None
     mean_degree: float = 6.0
     blocks: int = 4
-    p_in: float = 0.02
-    p_out: float = 0.001
+    p_in: float = 0.01
+    p_out: float = 0.0005
     path: str | None = None
     directed: bool = False
     ties: str = "constant"
@@ -78,8 +86,11 @@ class NetworkParams:
     tie_floor: float = 0.1
 
     def __post_init__(self) -> None:
-        """Check every field before anything is built."""
+        """Fill builder-dependent defaults, then check every field before anything is built."""
         check_choice("network.name", self.name, NETWORKS)
+        for key, value in {**SHARED_DEFAULTS, **BUILDER_DEFAULTS.get(self.name, {})}.items():
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, value)
         check_count("network.n", self.n, 1)
         check_count("network.m", self.m, 1)
         check_count("network.k", self.k, 0)
