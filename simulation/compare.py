@@ -142,6 +142,30 @@ def _sorted_levels(levels: list) -> list:
         return sorted(levels, key=str)
 
 
+def unique_runs(
+    runs: pd.DataFrame, factors: Sequence[str], pair_on: str = "seed"
+) -> tuple[pd.DataFrame, dict[tuple, int]]:
+    """Keep one run per (arm, ``pair_on``): overlapping seeds must not pair many-to-many.
+
+    A sweep such as ``seed=0,1 replicates=3`` runs seeds 1 and 2 twice in every arm (same
+    config and seed, so the same run); joining them on the seed would count 10 pairs for
+    4 distinct runs and shrink the p-value. The first of each duplicate is kept.
+
+    Returns:
+        The deduplicated runs and, per arm key (tuple of factor values) that had
+        duplicates, how many rows were dropped.
+    """
+    keys = [*factors, pair_on]
+    dup = runs.duplicated(subset=keys, keep="first")
+    dropped: dict[tuple, int] = {}
+    if dup.any() and factors:
+        for key, count in runs[dup].groupby(list(factors), dropna=False).size().items():
+            dropped[key if isinstance(key, tuple) else (key,)] = int(count)
+    elif dup.any():
+        dropped[()] = int(dup.sum())
+    return runs[~dup], dropped
+
+
 def compare(
     runs: pd.DataFrame,
     factors: Sequence[str],
@@ -167,9 +191,11 @@ def compare(
         A long table: the factor columns, ``metric``, ``n`` (runs), ``defined`` (runs
         where the metric exists), ``mean``, ``std``, ``ci_low``, ``ci_high``, ``lift``,
         ``lift_ci_low``, ``lift_ci_high``, ``n_pairs``, ``p_ttest``, ``p_wilcoxon``,
-        ``is_reference`` and ``note``.
+        ``is_reference`` and ``note``. Runs repeating an (arm, ``pair_on``) are counted
+        once (:func:`unique_runs`) and the arm's note says how many were dropped.
     """
     factors = list(factors)
+    runs, dropped = unique_runs(runs, factors, pair_on)
     reference = default_reference(runs, factors) if reference is None else reference
     ref_factor = next(iter(reference), None)
     groups = runs.groupby(factors, sort=True, dropna=False) if factors else [((), runs)]
@@ -200,6 +226,11 @@ def compare(
                 "ci_high": ci[1] if ci else None,
                 "is_reference": bool(is_ref),
             }
+            dup_note = ""
+            if dropped.get(key):
+                dup_note = (f"{dropped[key]} duplicate runs of the same {pair_on} dropped "
+                            f"(overlapping seeds): each {pair_on} counted once")
+                row["note"] = dup_note
             if ref_rows is not None and not is_ref:
                 merged = group[[pair_on, metric]].merge(
                     ref_rows[[pair_on, metric]], on=pair_on, suffixes=("", "_ref")
@@ -209,7 +240,7 @@ def compare(
                     pd.to_numeric(merged[f"{metric}_ref"], errors="coerce").to_numpy(dtype=float),
                     seed=seed,
                 )
-                note = lift.note
+                note = "; ".join(filter(None, [dup_note, lift.note]))
                 if 0 < lift.n_pairs < MIN_PAIRS:
                     note = "; ".join(
                         filter(

@@ -150,3 +150,20 @@ def test_sweep_figures_are_labelled():
     gtable = compare(grid, ["x", "y"], metrics=["adopters"], reference={"x": 1})
     assert dose_response_figure(gtable, "x", ["adopters"], group="y").axes[0].get_xlabel() == "x"
     assert len(heatmap_figure(gtable, "x", "y").axes) == 2  # the map and its colour bar
+
+
+def test_overlapping_seeds_pair_once_per_distinct_arm_and_seed():
+    # seed=0,1 replicates=3: each arm runs seeds 0,1,2 and 1,2,3 -> 6 rows, 4 distinct seeds.
+    # A many-to-many join on seed would give 1 + 4 + 4 + 1 = 10 pairs.
+    rows = [
+        {"strategy": arm, "seed": s, "adopters": 100.0 * s + (7 if arm == "ads" else 0) + s**2}
+        for arm in ("baseline", "ads")
+        for job in (0, 1)
+        for s in range(job, job + 3)
+    ]
+    t = compare(pd.DataFrame(rows), ["strategy"], metrics=["adopters"]).set_index("strategy")
+    assert t.loc["ads", "n_pairs"] == 4
+    assert t.loc["ads", "n"] == t.loc["baseline", "n"] == 4
+    assert t.loc["ads", "lift"] == 7
+    assert "2 duplicate runs of the same seed dropped" in t.loc["ads", "note"]
+    assert "2 duplicate runs of the same seed dropped" in t.loc["baseline", "note"]
