@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments.benchmark import format_table, measure
+from models import rules
 from models.params import ConsumerParams
 from models.strategies import (
     Ads,
@@ -100,16 +101,21 @@ def test_engines_give_identical_trajectories(graphs, network, strategy, seed):
         assert spend.sum() <= 700.0 + 30.0 + 10.0 * ts["new_adopters"].max()
 
 
-def test_rare_event_shortcut_matches_full_evaluation():
-    """No discovery, no ads: nobody hears of it except from posts (certain outcomes)."""
-    consumer = ConsumerParams(discovery_prob=0.0, persuasion=1.0, share_prob=1.0)
+@pytest.mark.parametrize("engine", ["agent", "vectorized"])
+def test_rare_event_shortcut_matches_full_evaluation(monkeypatch, engine):
+    """Skipping consumers above ``no_event_bound`` changes nothing: compare with a run
+    whose bound is 2 (every uniform is below it, so the rulebook is evaluated for all)."""
+    consumer = ConsumerParams(discovery_prob=0.01, repurchase_prob=0.05, dormancy_prob=0.05)
     params = RunParams(network=NetworkParams(name="barabasi_albert", n=200, m=2),
-                       consumer=consumer, strategies=(InfluencerSeeding(k=2, trust=1.0),),
-                       seed=3, steps=15)
+                       consumer=consumer, strategies=(Ads(reach=0.01),), seed=3, steps=40,
+                       engine=engine)
     graph = build_network(params.network, params.seed)
-    agent, vector = _both(params, graph)
-    assert_same_run(agent, vector)
-    assert vector.summary["reach"] > 2
+    shortcut = run(params, graph=graph)
+    monkeypatch.setattr(rules, "no_event_bound", lambda *probs: 2.0)
+    full = run(params, graph=graph)
+    pd.testing.assert_frame_equal(shortcut.timeseries, full.timeseries, check_exact=True)
+    ts = full.timeseries
+    assert ts["dormant"].iloc[-1] > 0 and ts["purchases"].sum() > ts["new_adopters"].sum()
 
 
 def test_different_seeds_give_different_trajectories(graphs):
