@@ -41,9 +41,9 @@ def mean_curve(p: float, q: float, n: int, steps: int, reps: int) -> np.ndarray:
 def test_shipped_preset_matches_the_journey_bass_curve():
     # The preset as shipped (network=complete consumer=bass, composed through Hydra), 20
     # replicates of 70 days. Tolerance: 3 standard errors of the 20-run mean, measured
-    # from the runs (largest over the days; about 0.009 near the inflection, so the
-    # tolerance is about 0.028). Measured: largest deviation 0.003 (40 runs). The old
-    # preset (rating_noise 1: q ~ 0.069) deviates by more than 0.1 and fails.
+    # from the runs (largest over the days: 0.0096, so the tolerance is 0.029). Measured:
+    # largest deviation 0.008 on day 28 (0.003 with 40 runs). The old preset
+    # (rating_noise 1: a third of buyers post negatively, q ~ 0.069) fails.
     params = preset(["network=complete", "consumer=bass"])
     n, c = params.network.n, params.consumer
     assert n == 500
