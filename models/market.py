@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models import rules
+from models.campaign import Campaign
 from models.draws import Decision, split_seed, stream_key, uniform
 from models.graph import SocialGraph
 from models.journey import STATE_COLUMNS
 from models.params import ConsumerParams, ProductParams, check_count
-from models.strategies import Campaign, Strategy
+from models.strategies import Strategy
 
 #: Columns of the per-step table, in order. State counts, ``adopters``, ``reviews`` and
 #: ``avg_rating`` are levels at the end of the step; the rest are flows during it.

@@ -15,6 +15,7 @@ from mesa.discrete_space import Network
 
 from models import rules
 from models.agents import Consumer
+from models.campaign import Levers
 from models.draws import Decision, decision_base
 from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
@@ -28,7 +29,7 @@ from models.market import (
     under_contract,
 )
 from models.params import ConsumerParams, ProductParams
-from models.strategies import Levers, Strategy
+from models.strategies import Strategy
 
 
 class MarketModel(mesa.Model):

@@ -9,8 +9,7 @@ import numpy as np
 
 from models.graph import SocialGraph
 from models.params import ParameterError
-
-TARGETING = ("degree", "pagerank", "betweenness", "kcore", "random", "friend_of_random")
+from models.strategies import TARGETING
 
 #: Betweenness is estimated from this many sampled sources on larger graphs
 #: (exact below it); networkx's exact algorithm is O(n m).

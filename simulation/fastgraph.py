@@ -12,13 +12,17 @@ import scipy.sparse as sp
 from models.draws import split_seed
 from models.graph import SocialGraph
 from models.params import ParameterError
+from simulation.params import FAST_MIN_N, FAST_NETWORKS
 
-#: ``simulation.networks.build_network`` uses these builders above this many consumers:
-#: building a networkx Barabasi-Albert graph (m=5) of 200,000 nodes with ties took 50 s and
-#: 0.8 GB on a 2-core test machine; the numpy builder makes 1,000,000 in a few seconds.
-FAST_MIN_N = 200_000
-#: Networks that have a fast builder.
-FAST_NETWORKS = ("barabasi_albert", "erdos_renyi")
+__all__ = [
+    "FAST_MIN_N",
+    "FAST_NETWORKS",
+    "barabasi_albert_edges",
+    "build_fast_network",
+    "erdos_renyi_edges",
+    "social_graph_from_edges",
+]
+
 #: Rows of the adjacency processed at once when counting common friends (embeddedness).
 _EMBED_CHUNK = 20_000
 

@@ -6,7 +6,8 @@ Directed graphs: an edge u -> v means v follows u (u's posts reach v).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bz2
+import gzip
 from pathlib import Path
 
 import networkx as nx
@@ -14,105 +15,24 @@ import numpy as np
 
 from models.draws import split_seed, stream_int
 from models.graph import SocialGraph
-from models.params import (
-    ParameterError,
-    check,
-    check_choice,
-    check_count,
-    check_nonneg,
-    check_number,
-    check_prob,
-)
+from models.params import ParameterError, check
 from simulation import fastgraph
+from simulation.params import BUILDER_DEFAULTS, NETWORKS, SHARED_DEFAULTS, TIES, NetworkParams
 
-NETWORKS = (
-    "barabasi_albert",
-    "watts_strogatz",
-    "erdos_renyi",
-    "stochastic_block",
-    "powerlaw_cluster",
-    "complete",
-    "karate",
-    "file",
-)
-TIES = ("constant", "random", "embeddedness")
-#: Defaults that depend on the builder (a field left at None takes these, else ``SHARED_DEFAULTS``);
-#: configs/network/*.yaml and the README table state the same values (tests/test_defaults.py).
-BUILDER_DEFAULTS: dict[str, dict[str, float]] = {
-    "complete": {"n": 500},
-    "powerlaw_cluster": {"p": 0.3},
-}
-SHARED_DEFAULTS = {"n": 2000, "p": 0.1}
-FILE_FORMATS = {".graphml": "graphml", ".gexf": "gexf"}  # anything else: edge list
+__all__ = [
+    "BUILDER_DEFAULTS",
+    "NETWORKS",
+    "SHARED_DEFAULTS",
+    "TIES",
+    "NetworkParams",
+    "build_network",
+    "read_graph_file",
+]
 
-
-@dataclass(frozen=True)
-class NetworkParams:
-    """Which social network to build and how strong its ties are.
-
-    Attributes:
-        name: Builder: barabasi_albert, watts_strogatz, erdos_renyi, stochastic_block,
-            powerlaw_cluster, complete, karate (Zachary's club, 34 people) or file.
-        n: Number of consumers (ignored by karate and file); default 2000, complete 500.
-        m: Ties each newcomer makes (barabasi_albert, powerlaw_cluster).
-        k: Ring neighbours of each consumer (watts_strogatz; even).
-        p: Rewiring probability (watts_strogatz, default 0.1) or triangle probability
-            (powerlaw_cluster, default 0.3).
-        mean_degree: Expected friends per consumer (erdos_renyi).
-        blocks: Number of equal communities (stochastic_block).
-        p_in: Tie probability within a community (stochastic_block).
-        p_out: Tie probability between communities (stochastic_block).
-        path: Edge list (``u v`` per line; ``#`` comments), GraphML or GEXF file (file).
-        directed: Treat ties as one-way follower relations: u -> v means v sees u's posts.
-        ties: Tie strength: constant, random (uniform in [tie_floor, 1]) or embeddedness
-            (share of common friends, at least tie_floor).
-        tie_strength: The strength of every tie when ``ties`` is constant, in (0, 1].
-        tie_floor: Smallest strength of random or embeddedness ties, in (0, 1].
-    """
-
-    name: str = "barabasi_albert"
-    n: int | None = None
-    m: int = 3
-    k: int = 6
-    p: float | None = None
-    mean_degree: float = 6.0
-    blocks: int = 4
-    p_in: float = 0.01
-    p_out: float = 0.0005
-    path: str | None = None
-    directed: bool = False
-    ties: str = "constant"
-    tie_strength: float = 1.0
-    tie_floor: float = 0.1
-
-    def __post_init__(self) -> None:
-        """Fill builder-dependent defaults, then check every field before anything is built."""
-        check_choice("network.name", self.name, NETWORKS)
-        for key, value in {**SHARED_DEFAULTS, **BUILDER_DEFAULTS.get(self.name, {})}.items():
-            if getattr(self, key) is None:
-                object.__setattr__(self, key, value)
-        check_count("network.n", self.n, 1)
-        check_count("network.m", self.m, 1)
-        check_count("network.k", self.k, 0)
-        check_prob("network.p", self.p)
-        check_nonneg("network.mean_degree", self.mean_degree)
-        check_count("network.blocks", self.blocks, 1)
-        check_prob("network.p_in", self.p_in)
-        check_prob("network.p_out", self.p_out)
-        check("network.directed", self.directed, "true or false", isinstance(self.directed, bool))
-        check_choice("network.ties", self.ties, TIES)
-        check_number("network.tie_strength", self.tie_strength, 1e-9, 1.0)
-        check_number("network.tie_floor", self.tie_floor, 1e-9, 1.0)
-        if self.name in ("barabasi_albert", "powerlaw_cluster") and self.m >= self.n:
-            raise ParameterError(
-                f"network.m = {self.m}: must be smaller than network.n ({self.n})"
-            )
-        if self.name == "watts_strogatz" and self.k >= self.n:
-            raise ParameterError(f"network.k = {self.k}: must be smaller than network.n ({self.n})")
-        if self.name == "file":
-            check("network.path", self.path, "a path to an edge list, GraphML or GEXF file",
-                  isinstance(self.path, str) and bool(self.path))
-            check("network.path", self.path, "an existing file", Path(self.path).is_file())
+#: Graph file formats by suffix (before any .gz/.bz2); anything else is an edge list.
+FILE_FORMATS = {".graphml": "graphml", ".gexf": "gexf"}
+#: Compressed files networkx reads transparently.
+COMPRESSED = (".gz", ".bz2")
 
 
 def _generate(params: NetworkParams, seed: int) -> nx.Graph:
@@ -140,7 +60,7 @@ def _generate(params: NetworkParams, seed: int) -> nx.Graph:
         case "karate":
             return nx.karate_club_graph()
         case "file":
-            return read_graph_file(params.path, params.directed)
+            return read_graph_file(params.path, params.directed, params.ties == "file")
     raise AssertionError(params.name)  # unreachable: checked in NetworkParams
 
 
@@ -151,42 +71,102 @@ def _node_key(label: object) -> tuple[int, object]:
         return (1, str(label))
 
 
-def read_graph_file(path: str | Path, directed: bool = False) -> nx.Graph:
+def _sniff_columns(path: Path, compression: str | None) -> int:
+    """Columns of the first data line of an edge list (0 for an empty file)."""
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(compression or "", open)
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    return len(line.split())
+    except (OSError, EOFError) as exc:  # e.g. a .gz that is not gzip data
+        raise ParameterError(
+            f"network.path = {str(path)!r}: could not be read ({exc})"
+        ) from None
+    return 0
+
+
+def read_graph_file(path: str | Path, directed: bool = False,
+                    weights: bool = False) -> nx.Graph:
     """Read an edge list, GraphML or GEXF file; relabel nodes 0..n-1 in label order.
 
+    Files ending in ``.gz`` or ``.bz2`` are decompressed while reading (``x.graphml.gz``
+    is GraphML). An edge list has ``u v`` or ``u v weight`` lines.
+
+    Args:
+        path: The file.
+        directed: An edge ``u v`` means v follows u.
+        weights: Keep the file's weights (an edge list's third column, or GraphML/GEXF
+            ``weight`` attributes) as edge ``weight``, each in (0, 1]. Without it, a
+            weight column is refused rather than dropped silently.
+
     Raises:
-        ParameterError: If the file is missing or cannot be parsed.
+        ParameterError: If the file is missing, cannot be parsed, or its weights do not
+            fit ``weights``.
     """
     path = Path(path)
+    shown = repr(str(path))
     check("network.path", str(path), "an existing file", path.is_file())
-    kind = FILE_FORMATS.get(path.suffix.lower(), "edge list")
+    suffixes = [x.lower() for x in path.suffixes]
+    compression = suffixes[-1] if suffixes and suffixes[-1] in COMPRESSED else None
+    fmt_suffix = (suffixes[-2] if compression and len(suffixes) > 1 else
+                  None if compression else (suffixes[-1] if suffixes else None))
+    kind = FILE_FORMATS.get(fmt_suffix or "", "edge list")
+    data: bool | tuple = False
+    if kind == "edge list":
+        columns = _sniff_columns(path, compression)
+        if columns >= 3 and not weights:
+            raise ParameterError(
+                f"network.path = {shown}: has a weight column; add network.ties=file to use "
+                "it as tie strengths, or remove it")
+        if weights and columns < 3:
+            raise ParameterError(
+                f"network.ties = 'file': network.path {shown} has no weight column "
+                "(lines 'u v weight')")
+        if columns >= 3:
+            data = (("weight", float),)
     try:
         if kind == "graphml":
             g = nx.read_graphml(path)
         elif kind == "gexf":
             g = nx.read_gexf(path)
         else:
-            g = nx.read_edgelist(path, comments="#", data=False,
+            g = nx.read_edgelist(path, comments="#", data=data,
                                  create_using=nx.DiGraph if directed else nx.Graph)
     except Exception as exc:  # networkx raises many kinds for a malformed file
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ParameterError(
-            f"network.path = {str(path)!r}: could not be parsed as {kind} ({detail})"
+            f"network.path = {shown}: could not be parsed as {kind} ({detail})"
         ) from None
     if g.number_of_nodes() == 0:
-        raise ParameterError(f"network.path = {str(path)!r}: has no nodes")
+        raise ParameterError(f"network.path = {shown}: has no nodes")
     g = nx.DiGraph(g) if directed else nx.Graph(g)  # also drops multi-edges
     g.remove_edges_from(list(nx.selfloop_edges(g)))
     order = sorted(g.nodes, key=_node_key)
     h = g.__class__()
     h.add_nodes_from(range(len(order)))
     index = {label: i for i, label in enumerate(order)}
-    h.add_edges_from((index[u], index[v]) for u, v in g.edges)
+    if not weights:
+        h.add_edges_from((index[u], index[v]) for u, v in g.edges)
+        return h
+    for u, v, w in g.edges(data="weight"):
+        try:
+            ok = w is not None and 0 < float(w) <= 1
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ParameterError(
+                f"network.path = {shown}: edge {u} {v} has weight {w!r}; with "
+                "network.ties=file every weight must be a number in (0, 1]")
+        h.add_edge(index[u], index[v], weight=float(w))
     return h
 
 
 def _set_ties(g: nx.Graph, params: NetworkParams, rng: np.random.Generator) -> None:
     edges = sorted(g.edges)  # a fixed order, so the same seed gives the same strengths
+    if params.ties == "file":
+        return  # read_graph_file kept the file's weights
     if params.ties == "constant":
         w = np.full(len(edges), params.tie_strength)
     elif params.ties == "random":

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulation.plots import adoption_figure
-from simulation.runner import RunResult
+if TYPE_CHECKING:  # kept light: the CLI reads SUMMARY_FILE before it loads pandas
+    from simulation.runner import RunResult
 
 TIMESERIES_FILE = "timeseries.csv"
 SUMMARY_FILE = "summary.json"
@@ -40,6 +41,8 @@ def write_run(
     _atomic(out / TIMESERIES_FILE,
             lambda p: result.timeseries.to_csv(p, index=False, float_format="%.10g"))
     if figure:
+        from simulation.plots import adoption_figure
+
         fig = adoption_figure(result.timeseries, result.summary, title)
         _atomic(out / FIGURE_FILE, lambda p: fig.savefig(p, dpi=110, format="png"))
     _atomic(out / SUMMARY_FILE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,50 +12,15 @@ import pandas as pd
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.model import MarketModel
-from models.params import ConsumerParams, ProductParams, check, check_choice, check_count
-from models.strategies import Strategy
 from models.vectorized import VectorMarket
 from simulation.metrics import summarize
-from simulation.networks import NetworkParams, build_network
+from simulation.networks import build_network
+from simulation.params import ENGINES, RunParams
 
-ENGINES = ("agent", "vectorized", "auto")
+__all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run"]
+
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
-
-
-@dataclass(frozen=True)
-class RunParams:
-    """Everything one run needs, as plain validated values.
-
-    Attributes:
-        network: The social network.
-        consumer: Consumer behaviour.
-        product: The product.
-        strategies: Strategies in spending order (empty = baseline).
-        budget: Total spend cap (currency) or None for no cap.
-        seed: The run seed; same parameters and seed give the same outputs.
-        steps: Number of steps (days) to simulate.
-        engine: agent (Mesa), vectorized (numpy/scipy) or auto.
-    """
-
-    network: NetworkParams = field(default_factory=NetworkParams)
-    consumer: ConsumerParams = field(default_factory=ConsumerParams)
-    product: ProductParams = field(default_factory=ProductParams)
-    strategies: tuple[Strategy, ...] = ()
-    budget: float | None = None
-    seed: int = 0
-    steps: int = 120
-    engine: str = "auto"
-
-    def __post_init__(self) -> None:
-        """Check the run-level keys (the parts check themselves)."""
-        check_count("seed", self.seed)
-        check_count("steps", self.steps)
-        check_choice("engine", self.engine, ENGINES)
-        check("budget", self.budget, "null or a number >= 0",
-              self.budget is None or (isinstance(self.budget, int | float)
-                                      and not isinstance(self.budget, bool)
-                                      and self.budget >= 0))
 
 
 def resolve_engine(engine: str, n: int) -> str:
