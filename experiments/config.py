@@ -1,20 +1,47 @@
-"""Turning a composed Hydra config into plain, validated run parameters."""
+"""Turning a composed Hydra config into plain, validated run parameters.
+
+``to_run_params`` is the one validation entry point: every key of the composed config is
+checked against the parameter schema (``models.schema``) before anything is built.
+"""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from omegaconf import DictConfig, OmegaConf
+from typing import TYPE_CHECKING, Any
 
 from models.params import ConsumerParams, ParameterError, ProductParams
+from models.schema import Spec, did_you_mean, param, specs, validate
 from models.strategies import STRATEGIES, STRATEGY_NAMES
-from simulation.networks import NetworkParams
-from simulation.runner import RunParams
+from simulation.params import NetworkParams, RunParams
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("network", "consumer", "product", "strategy", "experiment", "debug")
+#: The groups whose keys are parameters (``network.n``, ``strategy.ads.reach``).
+PARAM_GROUPS = ("network", "consumer", "product", "strategy")
+#: Config groups of Hydra's own that a command line may pick (``hydra/launcher=joblib``).
+HYDRA_GROUPS = ("hydra/launcher", "hydra/sweeper")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Top-level keys about a job rather than one run (each key declared once, as a spec)."""
+
+    replicates: int = param(1, "Replicates", "runs per job, with seeds seed, seed+1, ...; "
+                            "each is its own row in a sweep's runs.csv", "runs",
+                            low=1, high=1_000_000)
+    memory_limit_gb: float | None = param(
+        None, "Memory limit", "a run whose estimated memory exceeds this is refused before "
+        "it starts; raise it if you know better", "GB", low=0.0, high=1e6, low_open=True,
+        nullable=True, null_means="the memory this machine has available")
+
+    def __post_init__(self) -> None:
+        """Check every field against its spec."""
+        validate(self, "")
 
 
 def group_options(group: str) -> list[str]:
@@ -22,84 +49,205 @@ def group_options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
-def _build(cls: type, section: str, values: dict[str, Any]):
-    allowed = {f.name for f in fields(cls)}
-    for key in values:
-        if key not in allowed:
-            raise ParameterError(
-                f"{section}.{key} = {values[key]!r}: unknown key; "
-                f"allowed: {', '.join(sorted(allowed))}"
-            )
-    return cls(**values)
+def top_level_specs() -> dict[str, Spec]:
+    """Specs of the top-level keys (``seed``, ``steps``, ..., ``replicates``)."""
+    run = specs(RunParams)
+    return {**{k: run[k] for k in ("seed", "steps", "engine", "budget")}, **specs(JobSettings)}
 
 
-def _plain(node: Any) -> Any:
+def network_keys(name: str) -> list[str]:
+    """The keys a network option uses (``name`` first)."""
+    return [k for k, s in specs(NetworkParams).items()
+            if s.used_by is None or name in s.used_by]
+
+
+def section_specs(section: str) -> dict[str, Spec] | None:
+    """Specs of the keys under ``section`` (``network``, ``consumer``, ``strategy.ads``)."""
+    if section == "network":
+        return specs(NetworkParams)
+    if section == "consumer":
+        return specs(ConsumerParams)
+    if section == "product":
+        return specs(ProductParams)
+    if section.startswith("strategy.") and section[9:] in STRATEGIES:
+        return specs(STRATEGIES[section[9:]])
+    return None
+
+
+def check_key(key: str, value: Any = None, extra: Collection[str] = ()) -> None:
+    """Check that a dotted config key exists in the schema (whatever options are picked).
+
+    Args:
+        key: ``seed``, ``network.n``, ``strategy.ads.reach`` (no ``hydra.`` keys).
+        value: Shown in the message.
+        extra: Further top-level keys an entry point accepts (e.g. animate's ``fps``).
+
+    Raises:
+        ParameterError: For an unknown key, with "did you mean" from the known keys.
+    """
+    parts = key.split(".")
+    head = parts[0]
+    top = [*top_level_specs(), *extra]
+    if head not in PARAM_GROUPS:
+        if len(parts) > 1 or head not in top:
+            raise ParameterError(f"{key} = {value!r}: unknown key{did_you_mean(head, top)}")
+        return
+    if len(parts) == 1:
+        return  # a whole group's node; its option is checked elsewhere
+    if head == "strategy":
+        name = parts[1]
+        if name not in STRATEGIES:
+            raise ParameterError(f"{key} = {value!r}: unknown strategy '{name}'; strategies: "
+                                 f"{', '.join(STRATEGIES)}{did_you_mean(name, STRATEGIES)}")
+        section, rest = f"strategy.{name}", parts[2:]
+    else:
+        section, rest = head, parts[1:]
+    if not rest:
+        return
+    known = section_specs(section) or {}
+    if rest[0] not in known or len(rest) > 1:
+        raise ParameterError(f"{key} = {value!r}: unknown key; keys of {section}: "
+                             f"{', '.join(known)}{did_you_mean(rest[0], known)}")
+
+
+def _plain(cfg: DictConfig) -> dict:
+    from omegaconf import OmegaConf
+
     try:
-        return OmegaConf.to_container(node, resolve=True, throw_on_missing=True)
+        task = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        out = OmegaConf.to_container(task, resolve=True, throw_on_missing=True)
     except Exception as exc:  # omegaconf's MissingMandatoryValue and resolver errors
         key = getattr(exc, "full_key", "") or "config"
-        raise ParameterError(f"{key} = ???: a value is required") from None
+        detail = str(exc).splitlines()[0]
+        what = "a value is required" if "Missing mandatory" in detail else detail
+        raise ParameterError(f"{key} = ???: {what}") from None
+    assert isinstance(out, dict)
+    return out
 
 
-def to_run_params(cfg: DictConfig) -> RunParams:
-    """Build the run's parameters from the composed config, checking every value.
+def _section(values: dict, key: str, options: str) -> dict:
+    node = values.get(key)
+    if not isinstance(node, dict):
+        raise ParameterError(f"{key} = {node!r}: must be one of the {key} options ({options})")
+    return node
+
+
+def _build(cls: type, section: str, node: dict, allowed: Collection[str] | None = None,
+           lenient: Collection[str] = ()) -> Any:
+    known = specs(cls)
+    allowed = list(known) if allowed is None else list(allowed)
+    kept = {}
+    for key, value in node.items():
+        if key in allowed:
+            kept[key] = value
+        elif key in known:
+            if f"{section}.{key}" in lenient:
+                continue  # a sweep added it for the options that use it
+            raise ParameterError(
+                f"{section}.{key} = {value!r}: not a key of {section}={node.get('name')}; "
+                f"its keys: {', '.join(k for k in allowed if k != 'name')}")
+        else:
+            raise ParameterError(f"{section}.{key} = {value!r}: unknown key; keys of "
+                                 f"{section}: {', '.join(allowed)}{did_you_mean(key, allowed)}")
+    return cls(**kept)
+
+
+def to_run_params(cfg: DictConfig, *, extra: Collection[str] = (),
+                  lenient: Collection[str] = ()) -> RunParams:
+    """Build the run's parameters from the composed config, checking every key and value.
+
+    Checks, in order: no unknown key anywhere (with "did you mean"); no key of a network
+    option other than the chosen one; every value against its schema range; the keys that
+    depend on each other (``m``/``k`` < n, even Watts-Strogatz k, blocks <= n, mean degree
+    <= n - 1, influencers < consumers, an ads window inside the run, weights only with
+    ``network=file``); ``replicates`` and ``memory_limit_gb``; and that the run fits this
+    machine's memory (``check_resources``).
+
+    Args:
+        cfg: The composed config (a ``hydra`` node, if present, is ignored).
+        extra: Further top-level keys the entry point accepts and checks itself.
+        lenient: Dotted keys (``network.path``) a sweep adds for only some of its jobs:
+            dropped, not refused, in jobs whose option does not use them.
 
     Raises:
         ParameterError: One line naming the offending key, its value and what is allowed.
     """
-    network = _build(NetworkParams, "network", _plain(cfg.network))
-    consumer = _build(ConsumerParams, "consumer", _plain(cfg.consumer))
-    product = _build(ProductParams, "product", _plain(cfg.product))
-    strategy_cfg = _plain(cfg.strategy) or {}
+    values = _plain(cfg)
+    values.pop("hydra", None)
+    top = top_level_specs()
+    for key, value in values.items():
+        if key not in top and key not in PARAM_GROUPS and key not in extra:
+            raise ParameterError(f"{key} = {value!r}: unknown key"
+                                 f"{did_you_mean(key, [*top, *PARAM_GROUPS])}")
+    net = _section(values, "network", ", ".join(group_options("network")))
+    name = net.get("name")
+    specs(NetworkParams)["name"].check("network.name", name)
+    network = _build(NetworkParams, "network", net, network_keys(name), lenient)
+    consumer = _build(ConsumerParams, "consumer", _section(values, "consumer", "default, bass"))
+    product = _build(ProductParams, "product", _section(values, "product", "default, poor"))
+    chosen = values.get("strategy", {})
+    if chosen is None or not isinstance(chosen, dict):
+        raise ParameterError(f"strategy = {chosen!r}: must name strategies "
+                             f"({', '.join(STRATEGY_NAMES)}); no strategy is strategy=baseline")
     strategies = []
-    for name, values in strategy_cfg.items():
-        if name not in STRATEGIES:
-            raise ParameterError(
-                f"strategy = {name!r}: must be one of {', '.join(STRATEGY_NAMES)}"
-            )
-        strategies.append(_build(STRATEGIES[name], f"strategy.{name}", values or {}))
-    return RunParams(
-        network=network,
-        consumer=consumer,
-        product=product,
-        strategies=tuple(strategies),
-        budget=cfg.budget,
-        seed=cfg.seed,
-        steps=cfg.steps,
-        engine=cfg.engine,
-    )
+    for sname, node in chosen.items():
+        if sname not in STRATEGIES:
+            raise ParameterError(f"strategy = {sname!r}: must be one of "
+                                 f"{', '.join(STRATEGY_NAMES)}{did_you_mean(sname, STRATEGIES)}")
+        strategies.append(_build(STRATEGIES[sname], f"strategy.{sname}", node or {}))
+    run_values = {k: values[k] for k in specs(RunParams) if k in values}
+    params = RunParams(network=network, consumer=consumer, product=product,
+                       strategies=tuple(strategies), **run_values)
+    settings = job_settings(cfg)
+    check_resources(params, settings)
+    return params
 
 
-def check_group_overrides(overrides: list[str]) -> None:
-    """Check config-group choices on the command line before Hydra composes anything.
+def job_settings(cfg: DictConfig) -> JobSettings:
+    """The job-level keys (``replicates``, ``memory_limit_gb``) of a composed config."""
+    return JobSettings(**{k: cfg.get(k) for k in specs(JobSettings) if k in cfg})
 
-    Hydra's own message for an unknown option spans many lines; this gives one line
-    naming the group, the value and the options.
 
-    Raises:
-        ParameterError: For an unknown option of a config group.
+def check_resources(params: RunParams, settings: JobSettings) -> None:
+    """Refuse a run whose estimated peak memory exceeds the limit, in one line.
+
+    The limit is ``memory_limit_gb`` or, when null, the memory this machine has available
+    now; the estimate comes from ``simulation.resources.estimate``.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from simulation.resources import GB, available_memory, estimate, human_bytes
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except Exception:
-        return  # not ours to judge: Hydra reports syntax errors itself
-    for o in parsed:
-        group = o.key_or_group
-        if group not in GROUPS or o.is_delete():
-            continue
-        options = group_options(group)
-        values: list[Any] = []
-        if o.is_sweep_override():
-            values = [str(v) for v in o.sweep_iterator()]
-        else:
-            v = o.value()
-            values = [str(x) for x in v] if isinstance(v, list) else [str(v)]
-        for value in values:
-            for item in value.strip("[]").split(","):
-                item = item.strip()
-                if item and item != "null" and item not in options:
-                    raise ParameterError(
-                        f"{group} = {item!r}: must be one of {', '.join(options)}"
-                    )
+    est = estimate(params, settings.replicates)
+    net = params.network
+    if (net.name in ("barabasi_albert", "erdos_renyi") and est.engine == "agent"
+            and est.consumers > _fast_min_n()):
+        raise ParameterError(
+            f"engine = {params.engine!r}: the agent engine needs a networkx graph, and "
+            f"{net.name} above {_fast_min_n():,} consumers is built as arrays only; "
+            "use engine=vectorized")
+    limit = (settings.memory_limit_gb * GB if settings.memory_limit_gb is not None
+             else available_memory())
+    if est.memory_bytes > limit:
+        key = "network.path" if net.name == "file" else "network.n"
+        value = net.path if net.name == "file" else net.n
+        raise ParameterError(
+            f"{key} = {value!r}: this run needs about {human_bytes(est.memory_bytes)} of "
+            f"memory ({est.consumers:,} consumers, {est.arcs:,} directed ties, {est.engine} "
+            f"engine) but {human_bytes(limit)} is "
+            f"{'allowed' if settings.memory_limit_gb is not None else 'available'}; "
+            "set memory_limit_gb=<GB> to run it anyway")
+
+
+def _fast_min_n() -> int:
+    from simulation.params import FAST_MIN_N
+
+    return FAST_MIN_N
+
+
+def iter_sections() -> Iterator[tuple[str, str, dict[str, Spec]]]:
+    """Every documented section: (config prefix, title, specs), grouped like the README."""
+    yield "", "Top level", top_level_specs()
+    yield "network", "network", specs(NetworkParams)
+    yield "consumer", "consumer", specs(ConsumerParams)
+    yield "product", "product", specs(ProductParams)
+    for name, cls in STRATEGIES.items():
+        yield f"strategy.{name}", f"strategy {name}", specs(cls)

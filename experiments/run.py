@@ -5,27 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
 from dataclasses import asdict, replace
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
+from experiments.config import job_settings, to_run_params
+from experiments.frontdoor import print_error
+from models.params import ParameterError
 
-from experiments.aggregate import GRAPH_CACHE, replicate_dir
-from experiments.config import check_group_overrides, to_run_params
-from models.graph import SocialGraph
-from models.params import ParameterError, check_count
-from simulation.networks import NetworkParams, build_network
-from simulation.outputs import SUMMARY_FILE, describe, write_run
-from simulation.progress import terminal_progress
-from simulation.runner import run
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from models.graph import SocialGraph
+    from simulation.params import NetworkParams
+
+# Hydra and the heavy modules (pandas, matplotlib, Mesa, scipy) are imported inside the
+# functions, after the input has been checked, so that a bad input is answered at once.
 
 PROVENANCE_FILE = "provenance.json"
 #: Distributions whose versions decide a run's numbers or its files.
@@ -45,30 +43,59 @@ PACKAGES = (
 
 def fail(message: str, output_dir: Path | None = None) -> None:
     """Report bad input in one line and exit 2, removing the run directory Hydra made."""
-    if output_dir is not None and output_dir.is_dir() and not (output_dir / SUMMARY_FILE).exists():
-        shutil.rmtree(output_dir, ignore_errors=True)
-    print(f"peerbuy: error: {message}", file=sys.stderr)
+    remove_unfinished(output_dir)
+    print_error(message)
     sys.exit(2)
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+def remove_unfinished(output_dir: Path | None) -> bool:
+    """Remove a run directory that has no ``summary.json`` (an unfinished run); True if gone."""
+    from simulation.outputs import SUMMARY_FILE
+
+    if output_dir is not None and output_dir.is_dir() and not (output_dir / SUMMARY_FILE).exists():
+        shutil.rmtree(output_dir, ignore_errors=True)
+        return True
+    return False
+
+
 def main(cfg: DictConfig) -> dict | list[dict]:
     """Run the composed config's simulation(s) and write their outputs.
 
     Returns:
         The summary dict; with ``replicates`` > 1, a list of them (seeds seed, seed+1, ...).
     """
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
     hydra_cfg = HydraConfig.get()
     out = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    # A sweep may add a key (++network.path) that only some of its jobs' options use.
+    added = {t.lstrip("+").split("=", 1)[0] for t in hydra_cfg.overrides.task
+             if t.startswith("+")} if multirun else set()
     try:
-        params = to_run_params(cfg)
-        replicates = cfg.get("replicates", 1)
-        check_count("replicates", replicates, minimum=1)
+        params = to_run_params(cfg, lenient=added)
+        replicates = job_settings(cfg).replicates
     except ParameterError as exc:
         fail(str(exc), out)
+    try:
+        return _run_all(cfg, params, replicates, out, hydra_cfg, multirun)
+    except KeyboardInterrupt:
+        remove_unfinished(out)
+        raise
+
+
+def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool):
+    from experiments.aggregate import GRAPH_CACHE, replicate_dir
+    from simulation.outputs import describe, write_run
+    from simulation.progress import terminal_progress
+    from simulation.runner import run
+
     write_provenance(out)
-    cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if hydra_cfg.mode == RunMode.MULTIRUN else None
+    cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
     summaries = []
+    bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
+        else None
     for r in range(replicates):
         p = replace(params, seed=params.seed + r)
         try:  # a graph file that cannot be read fails here, in one line too
@@ -81,6 +108,8 @@ def main(cfg: DictConfig) -> dict | list[dict]:
         write_run(result, replicate_dir(out, p.seed, replicates), title=_title(cfg, p.seed),
                   figure=r == 0)
         summaries.append(result.summary)
+        if bar:
+            bar(r + 1, replicates)
         if replicates == 1:
             print(describe(result.summary))
     if replicates > 1:
@@ -99,21 +128,29 @@ def cached_graph(network: NetworkParams, seed: int, cache: Path) -> SocialGraph:
         json.dumps([asdict(network), seed], sort_keys=True, default=str).encode()
     ).hexdigest()[:24]
     path = cache / f"{key}.pickle"
+    import pickle
+
     if path.exists():
         try:
             return pickle.loads(path.read_bytes())
         except (OSError, EOFError, pickle.UnpicklingError):
             pass  # a concurrent writer's file vanished or is foreign: build it again
+    from simulation.networks import build_network
+
     graph = build_network(network, seed)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{key}.{os.getpid()}.tmp"
-    tmp.write_bytes(pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    finally:  # an interrupt must not leave a temporary file behind
+        tmp.unlink(missing_ok=True)
     return graph
 
 
 def write_provenance(directory: Path) -> Path:
     """Write provenance.json: package versions, git commit and dirty flag, Python, command."""
+    from importlib import metadata
 
     def version(name: str) -> str | None:
         try:
@@ -150,13 +187,47 @@ def _title(cfg: DictConfig, seed: int) -> str:
     return f"{strategies} on {cfg.network.name} (seed {seed})"
 
 
-def launch(entry) -> None:
-    """Check config-group choices in one line, then hand over to a Hydra entry point."""
+SUMMARY = "Run one simulation of peer influence on purchases (with -m, a sweep of them)."
+
+
+def hydra_entry(task):
+    """``task(cfg)`` as a Hydra entry point on the project's configs (imports Hydra now)."""
+    import hydra
+
+    return hydra.main(version_base="1.3", config_path="../configs", config_name="config")(task)
+
+
+def launch(task, prog: str = "experiments.run", summary: str = SUMMARY,
+           extra: dict | None = None) -> None:
+    """Check the whole command line in one line, then run ``task(cfg)`` through Hydra.
+
+    ``--help`` prints every key from the parameter schema. Ctrl-C prints one line and
+    exits 130, leaving no unfinished run directory.
+
+    Args:
+        task: The function of the composed config to run (as with ``@hydra.main``).
+        prog: The module name shown in ``--help``.
+        summary: What the entry point does (first line of ``--help``).
+        extra: Specs of further top-level keys it accepts (added with ``+``).
+    """
+    from experiments.frontdoor import preflight
+
+    extra = extra or {}
     try:
-        check_group_overrides([a for a in sys.argv[1:] if not a.startswith("-")])
-    except ParameterError as exc:
-        fail(str(exc))
-    entry()
+        try:
+            cmd = preflight(sys.argv[1:], extra)
+        except ParameterError as exc:
+            fail(str(exc))
+        if cmd.help:
+            from experiments.docs import help_text
+
+            sys.stdout.write(help_text(prog, summary, extra))
+            return
+        sys.argv = [sys.argv[0], *cmd.argv]
+        hydra_entry(task)()
+    except KeyboardInterrupt:
+        print_error("interrupted (Ctrl-C); unfinished run folders were removed")
+        sys.exit(130)
 
 
 def cli() -> None:

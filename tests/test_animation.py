@@ -75,6 +75,6 @@ def test_hydra_command_bad_input_one_line_and_no_run_dir(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
-        "peerbuy: error: network.n = -3: must be an integer >= 1"
+        "peerbuy: error: network.n = -3: must be an integer in [1, 1e9]"
     ]
     assert not run_dir.exists()

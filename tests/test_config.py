@@ -69,12 +69,12 @@ def test_targeting_override():
     ("override", "message"),
     [
         ("consumer.share_prob=1.5", "consumer.share_prob = 1.5: must be a probability in [0, 1]"),
-        ("network.n=-5", "network.n = -5: must be an integer >= 1"),
+        ("network.n=-5", "network.n = -5: must be an integer in [1, 1e9]"),
         ("strategy.influencer_seeding.targeting=psychic",
          "strategy.influencer_seeding.targeting = 'psychic': must be one of"),
-        ("product.quality=7", "product.quality = 7: must be a number in [1.0, 5.0]"),
-        ("budget=-1", "budget = -1: must be null or a number >= 0"),
-        ("steps=-3", "steps = -3: must be an integer >= 0"),
+        ("product.quality=7", "product.quality = 7: must be a number in [1, 5]"),
+        ("budget=-1", "budget = -1: must be null or a number in [0, 1e12]"),
+        ("steps=-3", "steps = -3: must be an integer in [0, 1e6]"),
         ("network.ties=strong", "network.ties = 'strong': must be one of"),
     ],
 )
