@@ -9,18 +9,22 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from models.params import ParameterError, check
 
-from models.vectorized import VectorMarket
-from simulation.networks import NetworkParams, build_network
+# numpy, the engines and the builders are imported where they are used, after the
+# arguments have been checked, so that a bad argument is answered at once.
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+#: The largest size accepted (about 10 GB for the vectorized engine at m = 5).
+MAX_SIZE = 20_000_000
 #: Peer libraries timed when installed (the ``bench`` extra).
 PEERS = ("mesa_virus", "ndlib", "eon")
 _PEER_MODULES = {"mesa_virus": "mesa", "ndlib": "ndlib", "eon": "EoN"}
@@ -35,6 +39,8 @@ def _peak_rss_mb() -> float:
 
 def _stepped(step, steps: int, budget: float, setup_seconds: float = 0.0) -> dict:
     """Time ``step()`` ``steps`` times, stopping early if the budget cannot be met."""
+    import numpy as np
+
     times: list[float] = []
     for k in range(steps):
         t0 = time.perf_counter()
@@ -51,6 +57,8 @@ def _stepped(step, steps: int, budget: float, setup_seconds: float = 0.0) -> dic
 
 def floor_seconds(graph, repeats: int = 7) -> float:
     """Median time of one float64 sparse product ``A @ x`` on the graph (the floor)."""
+    import numpy as np
+
     x = np.random.default_rng(0).random(graph.n)
     a = graph.receivers
     times = []
@@ -114,6 +122,7 @@ def _mesa_virus(graph, steps: int, seed: int, budget: float) -> dict:
 
 def _ndlib(graph, steps: int, seed: int, budget: float) -> dict:
     import ndlib.models.epidemics as ep
+    import numpy as np
     from ndlib.models.ModelConfig import Configuration
 
     if graph.nx_graph is None:
@@ -134,6 +143,7 @@ def _ndlib(graph, steps: int, seed: int, budget: float) -> dict:
 
 def _eon(graph, steps: int, seed: int, budget: float) -> dict:
     import EoN
+    import numpy as np
 
     if graph.nx_graph is None:
         return {"status": "skipped", "note": "needs a networkx graph (fast builder used)"}
@@ -160,6 +170,9 @@ def measure(n: int, steps: int, m: int, seed: int, budget: float, peers: bool) -
     Returns:
         A JSON-ready dict of timings and peak memory.
     """
+    from models.vectorized import VectorMarket
+    from simulation.networks import NetworkParams, build_network
+
     wall0 = time.perf_counter()
     t0 = time.perf_counter()
     graph = build_network(NetworkParams(name="barabasi_albert", n=n, m=m), seed)
@@ -228,40 +241,116 @@ def format_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, benchmark each size in a subprocess, print and save the results."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
-    ap.add_argument("--steps", type=int, default=90)
-    ap.add_argument("--m", type=int, default=5, help="Barabasi-Albert ties per newcomer")
-    ap.add_argument("--seed", type=int, default=0)
+class _Parser(argparse.ArgumentParser):
+    """argparse with bad input reported in one line (exit 2), like ``experiments.run``."""
+
+    def error(self, message: str):  # type: ignore[override]
+        """Print one line and exit 2."""
+        print(f"peerbuy: error: {message.splitlines()[0]}", file=sys.stderr)
+        sys.exit(2)
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, except for on/off flags (their help says what they do)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.nargs == 0:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(
+        prog="python -m experiments.benchmark",
+        description=__doc__.splitlines()[0] + " Each size runs in a fresh subprocess; its "
+        "result is added to --out as soon as it finishes.",
+        formatter_class=_Help,
+    )
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                    metavar="N", help="numbers of consumers to benchmark, each > --m")
+    ap.add_argument("--steps", type=int, default=90, help="days simulated per run (>= 1)")
+    ap.add_argument("--m", type=int, default=5,
+                    help="Barabasi-Albert ties per newcomer (>= 1; mean degree ~ 2m)")
+    ap.add_argument("--seed", type=int, default=0, help="the run seed (>= 0)")
     ap.add_argument("--budget", type=float, default=120.0,
-                    help="seconds a slow engine may take per size (default 120)")
+                    help="seconds a slow engine may take per size (> 0); it is stopped "
+                    "early when its first steps project beyond this")
     ap.add_argument("--no-peers", dest="peers", action="store_false",
-                    help="do not time peer libraries even if installed")
-    ap.add_argument("--out", type=Path, default=Path("results/benchmark.json"))
+                    help="do not time peer libraries (Mesa virus model, NDlib, EoN); by "
+                    "default they are timed when installed")
+    ap.add_argument("--out", type=Path, default=Path("results/benchmark.json"),
+                    help="JSON file of the results (rewritten after every size)")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Check the arguments before anything is measured.
+
+    Raises:
+        ParameterError: One line naming the flag, its value and what is allowed.
+    """
+    check("--m", args.m, "an integer in [1, 1000]", 1 <= args.m <= 1000)
+    for n in args.sizes:
+        check("--sizes", n, f"integers in ({args.m}, {MAX_SIZE:,}] (more than --m)",
+              args.m < n <= MAX_SIZE)
+    check("--steps", args.steps, "an integer in [1, 100000]", 1 <= args.steps <= 100_000)
+    check("--seed", args.seed, "an integer >= 0", args.seed >= 0)
+    check("--budget", args.budget, "a number of seconds > 0",
+          math.isfinite(args.budget) and args.budget > 0)
+    out = args.out
+    check("--out", str(out), "a file path, not a directory", not out.is_dir())
+    try:  # fail now, not after an hour of measuring
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.with_name(f".{out.name}.{os.getpid()}.probe")
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ParameterError(f"--out = {str(out)!r}: cannot be written ({exc.strerror})") \
+            from None
+
+
+def _save(results: list[dict], out: Path) -> None:
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(results, indent=2))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse and check arguments, benchmark each size in a subprocess, save as it goes."""
+    args = _parser().parse_args(argv)
     if args.worker is not None:
         res = measure(args.worker, args.steps, args.m, args.seed, args.budget, args.peers)
         print(json.dumps(res))
         return 0
-    results = []
-    for n in args.sizes:
-        cmd = [sys.executable, "-m", "experiments.benchmark", "--worker", str(n),
-               "--steps", str(args.steps), "--m", str(args.m), "--seed", str(args.seed),
-               "--budget", str(args.budget)]
-        if not args.peers:
-            cmd.append("--no-peers")
-        print(f"benchmarking n = {n:,} ...", file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode:
-            print(proc.stderr, file=sys.stderr)
-            return proc.returncode
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    try:
+        check_args(args)
+    except ParameterError as exc:
+        print(f"peerbuy: error: {exc}", file=sys.stderr)
+        return 2
+    results: list[dict] = []
+    try:
+        for n in args.sizes:
+            cmd = [sys.executable, "-m", "experiments.benchmark", "--worker", str(n),
+                   "--steps", str(args.steps), "--m", str(args.m), "--seed", str(args.seed),
+                   "--budget", str(args.budget)]
+            if not args.peers:
+                cmd.append("--no-peers")
+            print(f"benchmarking n = {n:,} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode:
+                print(proc.stderr, file=sys.stderr)
+                return proc.returncode
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            _save(results, args.out)
+    except KeyboardInterrupt:
+        print(f"peerbuy: error: interrupted (Ctrl-C); {len(results)} finished size(s) kept "
+              f"in {args.out}", file=sys.stderr)
+        return 130
     print(format_table(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
     print(f"wrote {args.out}")
     return 0
 

@@ -8,10 +8,11 @@ first; tests call it in-process to check hundreds of bad inputs through the CLI'
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,6 +346,13 @@ def _one_line(exc: Exception, overrides: list[str], compose_fn) -> ParameterErro
         group, _, value = missing.rpartition("/")
         return ParameterError(f"{group} = {value!r}: must be one of {', '.join(options)}"
                               f"{did_you_mean(value, options)}")
+    if first.startswith("In '") and "Could not load '" in first:
+        where = first.split("In '", 1)[1].split("'", 1)[0]
+        group, _, value = where.rpartition("/")
+        missing = first.split("Could not load '", 1)[1].split("'", 1)[0]
+        hint = " (.venv/bin/pip install -e '.[cluster]')" if "submitit" in missing else ""
+        return ParameterError(f"{group} = {value!r}: needs {missing}, which is not "
+                              f"installed{hint}")
     for marker in ("Could not override '", "Could not append to config. An item is "
                    "already at '", "Could not delete from config. '"):
         if marker in first:
@@ -373,17 +381,21 @@ def _unselected(key: str, value: Any, overrides: list[str], compose_fn, first: s
     return f"{key} = {value}: {first}"
 
 
-def composer(cmd: Command):
-    """A function composing the command's config for a list of overrides (Hydra's compose API)."""
+@contextlib.contextmanager
+def composer(cmd: Command) -> Iterator[Any]:
+    """Within: a function composing the command's config for a list of overrides.
+
+    Hydra is initialized once for all the compositions (its plugin scan is the slow part).
+    """
     from hydra import compose, initialize_config_dir
 
     def compose_fn(overrides: list[str]):
-        with initialize_config_dir(version_base="1.3", config_dir=str(cmd.config_dir),
-                                   job_name="peerbuy_check"):
-            return compose(config_name=cmd.config_name, overrides=overrides,
-                           return_hydra_config=True)
+        return compose(config_name=cmd.config_name, overrides=overrides,
+                       return_hydra_config=True)
 
-    return compose_fn
+    with initialize_config_dir(version_base="1.3", config_dir=str(cmd.config_dir),
+                               job_name="peerbuy_check"):
+        yield compose_fn
 
 
 def _format(value: Any) -> str:
@@ -494,14 +506,16 @@ def preflight(argv: list[str], extra: Mapping[str, Spec] = {}) -> Command:
     quick_check(cmd.overrides, extra,
                 default_config=cmd.config_dir == CONFIG_DIR and cmd.config_name == "config")
     parsed = check_overrides(cmd.overrides, extra)
-    compose_fn = composer(cmd)
-    added = {o.key_or_group for o in parsed
-             if o.is_add() or o.is_force_add()} if cmd.multirun else set()
-    jobs = _jobs(parsed, cmd.overrides) if cmd.multirun else [cmd.overrides]
+    # A preset can make a sweep without -m (hydra.mode: MULTIRUN); a comma list says so.
+    sweep = cmd.multirun or any(o.is_sweep_override() for o in parsed)
+    added = {o.key_or_group for o in parsed if o.is_add() or o.is_force_add()} if sweep \
+        else set()
+    jobs = _jobs(parsed, cmd.overrides) if sweep else [cmd.overrides]
     used: set[str] = set()
-    for job in jobs:
-        cfg, _ = check_job(compose_fn, job, extra, lenient=added)
-        used |= {k for k in added if _uses(cfg, k)}
+    with composer(cmd) as compose_fn:
+        for job in jobs:
+            cfg, _ = check_job(compose_fn, job, extra, lenient=added)
+            used |= {k for k in added if _uses(cfg, k)}
     for key in sorted(added - used):
         if key.split(".")[0] in PARAM_GROUPS:
             raise ParameterError(f"+{key}: no job of this sweep uses it "
