@@ -43,7 +43,7 @@ def show(value: Any) -> str:
 
 
 def default_text(section: str, spec: Spec) -> str:
-    """The default, with the options whose YAML sets another value: ``2000 (complete: 500)``."""
+    """The default, then the options whose YAML sets another value: ``2000; complete: 500``."""
     base = show(spec.default)
     if section != "network":
         return base
@@ -53,7 +53,7 @@ def default_text(section: str, spec: Spec) -> str:
         if spec.name in values and spec.name != "name" and values[spec.name] != spec.default:
             shown = "required" if values[spec.name] == "???" else show(values[spec.name])
             others.append(f"{option}: {shown}")
-    return base + (f" ({'; '.join(others)})" if others else "")
+    return "; ".join([base, *others])
 
 
 def _unit(spec: Spec) -> str:
@@ -65,7 +65,7 @@ def _used_by(spec: Spec) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return text.replace("|", "/")  # a pipe would split the table cell
 
 
 def options_text(group: str, sep: str = ", ") -> str:

@@ -41,8 +41,11 @@ class InfluencerSeeding:
     trust: float = param(0.6, "Trust in sponsored posts",
                          "a sponsored post persuades at trust x an organic share", "factor",
                          low=0.0, high=1.0)
-    post_days: int = param(60, "Contract days", "contract length; afterwards influencers behave "
-                           "as customers", "days", low=0, high=MAX_DAYS)
+    post_days: int = param(60, "Contract days", "contract length (days 1..post_days: "
+                           "sponsored posts, attributed to influencer, no review, repurchase "
+                           "or dormancy); afterwards influencers are ordinary customers "
+                           "(organic posts at full persuasion attributed to share, reviews, "
+                           "repurchase, dormancy)", "days", low=0, high=MAX_DAYS)
     fee_base: float = _money(50.0, "Fee per influencer", "fee per influencer")
     fee_per_follower: float = _money(2.0, "Fee per follower", "plus this per follower")
 

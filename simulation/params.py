@@ -93,8 +93,7 @@ class NetworkParams:
                              "ties", "per contact factor", low=0.0, high=1.0, low_open=True)
 
     def __post_init__(self) -> None:
-        """Fill option-dependent defaults, check every field, then the keys that depend on
-        each other."""
+        """Fill option-dependent defaults, then check every field and the keys that interact."""
         specs(self)["name"].check("network.name", self.name)
         for key, spec in specs(self).items():
             if spec.option_defaults and getattr(self, key) is None:
