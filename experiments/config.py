@@ -172,7 +172,13 @@ def to_run_params(cfg: DictConfig, *, extra: Collection[str] = (),
     Raises:
         ParameterError: One line naming the offending key, its value and what is allowed.
     """
-    values = _plain(cfg)
+    return params_from_values(_plain(cfg), extra=extra, lenient=lenient)
+
+
+def params_from_values(values: dict, *, extra: Collection[str] = (),
+                       lenient: Collection[str] = ()) -> RunParams:
+    """``to_run_params`` on a composed config already turned into plain dicts."""
+    values = dict(values)
     values.pop("hydra", None)
     top = top_level_specs()
     for key, value in values.items():
@@ -198,12 +204,12 @@ def to_run_params(cfg: DictConfig, *, extra: Collection[str] = (),
     run_values = {k: values[k] for k in specs(RunParams) if k in values}
     params = RunParams(network=network, consumer=consumer, product=product,
                        strategies=tuple(strategies), **run_values)
-    settings = job_settings(cfg)
+    settings = job_settings(values)
     check_resources(params, settings)
     return params
 
 
-def job_settings(cfg: DictConfig) -> JobSettings:
+def job_settings(cfg: DictConfig | dict) -> JobSettings:
     """The job-level keys (``replicates``, ``memory_limit_gb``) of a composed config."""
     return JobSettings(**{k: cfg.get(k) for k in specs(JobSettings) if k in cfg})
 

@@ -168,7 +168,12 @@ def _selected(overrides: list[str]) -> dict[str, list[str]] | None:
         if key in ("network", "strategy"):
             value = text.split("=", 1)[1] if "=" in text else ""
             if key == "strategy" and value.startswith("[") and value.endswith("]"):
-                choices[key] = [v.strip() for v in value[1:-1].split(",") if v.strip()]
+                items = [v.strip() for v in value[1:-1].split(",")]
+                if items == [""]:
+                    items = []
+                elif not all(re.fullmatch(r"\w+", v) for v in items):
+                    return None
+                choices[key] = items
                 continue
             if not re.fullmatch(r"\w+", value):
                 return None
@@ -198,6 +203,14 @@ def quick_check(overrides: list[str], extra: Mapping[str, Spec] = {},
     """
     selected = _selected(overrides) if default_config else None
     for text in overrides:
+        removed = re.fullmatch(r"~([\w.]+)(=.*)?", text)
+        if removed and removed.group(1) in PARAM_GROUPS:
+            group = removed.group(1)
+            raise ParameterError(f"{text}: the {group} group cannot be removed; pick one of "
+                                 f"{', '.join(group_options(group))}")
+        if removed and removed.group(1).split(".")[0] in PARAM_GROUPS:
+            raise ParameterError(f"{text}: removing a parameter is not supported; set a value "
+                                 f"instead ({removed.group(1)}=...)")
         m = _SIMPLE.match(text)
         if not m:
             continue
@@ -227,6 +240,71 @@ def quick_check(overrides: list[str], extra: Mapping[str, Spec] = {},
                 raise ParameterError(_not_network_key(key, raw, name))
         if parts[0] == "strategy" and len(parts) == 3 and parts[1] not in selected["strategy"]:
             raise ParameterError(_not_selected_strategy(key, raw))
+    if selected is not None:
+        _check_strategy_list(selected["strategy"])
+        values = _simple_compose(overrides, selected)
+        if values is not None:
+            from experiments.config import params_from_values
+
+            params = params_from_values(values, extra=list(extra))
+            if params.network.name == "file":
+                check_network_file(params)
+
+
+def _check_strategy_list(value: list[str]) -> None:
+    """Refuse an empty list, a strategy listed twice, or one that does not exist."""
+    options = group_options("strategy")
+    if not value:
+        raise ParameterError("strategy = []: must name at least one strategy; no strategy "
+                             "is strategy=baseline")
+    dupes = sorted({v for v in value if value.count(v) > 1})
+    if dupes:
+        raise ParameterError(f"strategy = {value}: lists {', '.join(dupes)} twice; each "
+                             "strategy may be listed once")
+    for item in value:
+        if item not in options:
+            raise ParameterError(f"strategy = {item!r}: must be one of {', '.join(options)}"
+                                 f"{did_you_mean(item, options)}")
+
+
+def _simple_compose(overrides: list[str], selected: dict[str, list[str]]) -> dict | None:
+    """The config a simple command line composes, read from the YAML files without Hydra.
+
+    Only for command lines of ``group=option`` and ``key=value`` (no presets, sweeps,
+    additions or removals); None otherwise. A refusal found here is final; a pass is
+    confirmed by Hydra's own composition afterwards.
+    """
+    import yaml
+
+    if any(not (_SIMPLE.match(t) or t.startswith("strategy=[")) or t.startswith("+")
+           for t in overrides if not t.startswith("hydra")):
+        return None
+    values = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
+    values.pop("defaults", None)
+    choices = _default_choices()
+    for group in ("consumer", "product"):
+        for t in overrides:
+            if t.startswith(f"{group}="):
+                choices[group] = t.split("=", 1)[1]
+    for group in ("network", "consumer", "product"):
+        option = selected[group][0] if group in selected else choices[group]
+        values[group] = yaml.safe_load((CONFIG_DIR / group / f"{option}.yaml").read_text())
+    values["strategy"] = {}
+    for name in selected["strategy"]:
+        data = yaml.safe_load((CONFIG_DIR / "strategy" / f"{name}.yaml").read_text()) or {}
+        values["strategy"].update(data)
+    for t in overrides:
+        key, _, raw = t.partition("=")
+        if key.startswith("hydra") or key in GROUPS:
+            continue
+        node = values
+        *path, last = key.split(".")
+        for part in path:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                return None
+        node[last] = _scalar(raw)
+    return values
 
 
 def _not_network_key(key: str, value: Any, name: str) -> str:
@@ -285,13 +363,7 @@ def _check_group(o: Any, text: str) -> None:
     for value in _values(o):
         items = value if isinstance(value, list) else [value]
         if group == "strategy" and isinstance(value, list):
-            if not value:
-                raise ParameterError("strategy = []: must name at least one strategy; no "
-                                     "strategy is strategy=baseline")
-            dupes = sorted({str(v) for v in value if value.count(v) > 1})
-            if dupes:
-                raise ParameterError(f"strategy = {value}: lists {', '.join(dupes)} twice; "
-                                     "each strategy may be listed once")
+            _check_strategy_list([str(v) for v in value])
         for item in items:
             if item is None and group in ("experiment", "debug"):
                 continue

@@ -92,6 +92,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
     from simulation.runner import run
 
     write_provenance(out)
+    announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
     summaries = []
     bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
@@ -116,6 +117,22 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
         print(f"{replicates} replicates, seeds {params.seed}..{params.seed + replicates - 1}")
     print(f"outputs: {out}")
     return summaries[0] if replicates == 1 else summaries
+
+
+#: A run estimated to take longer than this (seconds), or a network with more directed ties,
+#: says so on stderr before it starts, so a long silence is never a mystery.
+LONG_RUN_SECONDS, BIG_NETWORK_ARCS = 300, 10_000_000
+
+
+def announce_long_run(params, replicates: int) -> None:
+    """Print one stderr line with the estimated size and time of a long run."""
+    from simulation.resources import estimate, human_bytes, human_seconds
+
+    est = estimate(params, replicates)
+    if est.seconds > LONG_RUN_SECONDS or est.arcs > BIG_NETWORK_ARCS:
+        print(f"peerbuy: a long run: {est.consumers:,} consumers, {est.arcs:,} directed ties, "
+              f"about {human_bytes(est.memory_bytes)} and {human_seconds(est.seconds)} "
+              "(rough estimate); Ctrl-C stops it cleanly", file=sys.stderr, flush=True)
 
 
 def cached_graph(network: NetworkParams, seed: int, cache: Path) -> SocialGraph:

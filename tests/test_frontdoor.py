@@ -367,34 +367,64 @@ def test_ctrl_c_one_line_exit_130_no_folder(tmp_path):
     import time
 
     run_dir = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.run", "steps=1000000",
-                             f"hydra.run.dir={run_dir}"], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not (run_dir / "provenance.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)  # inside the day loop
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    # 50,000 days: long enough to interrupt, short enough not to be announced as long.
+    with subprocess.Popen([sys.executable, "-m", "experiments.run", "steps=50000",
+                           f"hydra.run.dir={run_dir}"], cwd=tmp_path, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 120
+        while not (run_dir / "provenance.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # inside the day loop
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == [
         "peerbuy: error: interrupted (Ctrl-C); unfinished run folders were removed"]
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rerun_from_a_relative_config_path(tmp_path):
-    import json
+def test_rerun_from_a_relative_config_path(tmp_path, monkeypatch):
+    """Hydra resolves a relative --config-path against experiments/, not the launch folder."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
 
-    ok = cli("experiments.run", "debug=quick", "strategy=ads", "hydra.run.dir=first",
-             cwd=tmp_path)
-    assert ok.returncode == 0, ok.stderr
-    again = cli("experiments.run", "--config-path", "first/.hydra", "--config-name", "config",
-                "hydra.run.dir=again", cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
+    from experiments.config import CONFIG_DIR
 
-    def summary(d):
-        s = json.loads((tmp_path / d / "summary.json").read_text())
-        s.pop("wall_seconds")
-        return s
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name="config", overrides=["strategy=ads", "steps=7"])
+    saved = tmp_path / "job" / ".hydra"
+    saved.mkdir(parents=True)
+    OmegaConf.save(cfg, saved / "config.yaml")
+    proc = cli("experiments.run", "--config-path", "job/.hydra", "--config-name", "config",
+               "--cfg", "job", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "steps: 7" in proc.stdout
+    monkeypatch.chdir(tmp_path)
+    cmd = preflight(["--config-path", "job/.hydra", "--config-name", "config", "steps=3"])
+    assert cmd.config_dir == saved.resolve()
+    with pytest.raises(ParameterError, match=r"strategy\.ads\.start"):
+        preflight(["--config-path", "job/.hydra", "--config-name", "config", "steps=0"])
 
-    assert summary("first") == summary("again")
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["network=karate", "strategy=[ads,referral]", "consumer=bass", "product=poor"],
+        ["network=complete", "network.n=50", "steps=3", "budget=10.5", "seed=4"],
+        ["network=stochastic_block", "strategy=influencer_seeding",
+         "strategy.influencer_seeding.targeting=pagerank", "consumer.share_prob=0.5"],
+        ["strategy=more_reviews", "engine=vectorized", "memory_limit_gb=3", "replicates=2"],
+    ],
+)
+def test_the_fast_path_composes_what_hydra_composes(argv):
+    """A refusal found without Hydra is trusted, so the fast composition must match it."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from experiments.config import CONFIG_DIR
+    from experiments.frontdoor import _selected, _simple_compose
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name="config", overrides=argv)
+    assert _simple_compose(argv, _selected(argv)) == OmegaConf.to_container(cfg)

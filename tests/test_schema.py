@@ -132,7 +132,7 @@ def _select(section: str, name: str) -> tuple[str, ...]:
     return ()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_random_invalid_values_are_refused_naming_the_key(data):
     section, spec = data.draw(st.sampled_from(CHECKABLE))
@@ -146,7 +146,7 @@ def test_random_invalid_values_are_refused_naming_the_key(data):
     assert "\n" not in message and message.startswith(key + " = "), (key, value, message)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12),
        st.sampled_from(["", "network.", "consumer.", "product.", "strategy.ads."]))
 def test_random_unknown_keys_are_refused(word, prefix):
