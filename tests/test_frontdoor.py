@@ -428,3 +428,52 @@ def test_the_fast_path_composes_what_hydra_composes(argv):
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
         cfg = compose(config_name="config", overrides=argv)
     assert _simple_compose(argv, _selected(argv)) == OmegaConf.to_container(cfg)
+
+
+def test_benchmark_keeps_each_finished_size(tmp_path, monkeypatch, capsys):
+    """A failure at the second size keeps the first size's result on disk."""
+    import json
+    import types
+
+    from experiments import benchmark
+
+    calls = []
+
+    def worker(cmd, **kwargs):
+        calls.append(cmd)
+        n = int(cmd[cmd.index("--worker") + 1])
+        if len(calls) == 2:
+            return types.SimpleNamespace(returncode=1, stdout="", stderr="boom")
+        return types.SimpleNamespace(returncode=0, stdout=json.dumps({"n": n}), stderr="")
+
+    monkeypatch.setattr(benchmark.subprocess, "run", worker)
+    out = tmp_path / "deep" / "bench.json"
+    assert benchmark.main(["--sizes", "100", "200", "--steps", "3", "--out", str(out)]) == 1
+    assert json.loads(out.read_text()) == [{"n": 100}]
+    assert [p.name for p in out.parent.iterdir()] == ["bench.json"]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [(["--sizes", "0"], "--sizes"), (["--sizes", "10", "--m", "10"], "--sizes"),
+     (["--m", "0"], "--m"), (["--steps", "0"], "--steps"), (["--seed", "-1"], "--seed"),
+     (["--budget", "0"], "--budget"), (["--budget", "nan"], "--budget"),
+     (["--sizes", "30000000"], "--sizes"), (["--out", "/"], "--out")],
+)
+def test_benchmark_checks_its_arguments_before_measuring(args, flag, capsys):
+    from experiments import benchmark
+
+    assert benchmark.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0]
+
+
+@pytest.mark.slow
+def test_benchmark_end_to_end_writes_every_size(tmp_path):
+    import json
+
+    out = tmp_path / "b.json"
+    proc = cli("experiments.benchmark", "--sizes", "60", "80", "--steps", "2", "--no-peers",
+               "--budget", "5", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["n"] for r in json.loads(out.read_text())] == [60, 80]
