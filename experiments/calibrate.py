@@ -26,6 +26,7 @@ from simulation.analysis.calibration import (
 )
 from simulation.analysis.figures import fit_figure
 from simulation.analysis.observed import ObservedSeries, load_series
+from simulation.analysis.space import flatten_ranges
 
 METHODS = ("model", "bass")
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")
@@ -91,7 +92,7 @@ def main(cfg: DictConfig) -> dict:
         if cfg.method == "model":
             base = to_run_params(cfg)
             cal = cfg.calibration
-            params = OmegaConf.to_container(cal.parameters, resolve=True)
+            params = flatten_ranges(OmegaConf.to_container(cal.parameters, resolve=True))
             for key in params:
                 check(f"calibration.parameters.{key}", params[key], "a consumer.<key> (the "
                       "calibrated config is a consumer config)", key.startswith("consumer."))

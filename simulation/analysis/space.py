@@ -32,6 +32,18 @@ def _split(key: str) -> tuple[str, str | None, str]:
     )
 
 
+def flatten_ranges(nested: Mapping, prefix: str = "") -> dict[str, object]:
+    """``{"consumer": {"persuasion": [lo, hi]}}`` -> ``{"consumer.persuasion": [lo, hi]}``."""
+    flat: dict[str, object] = {}
+    for key, value in (nested or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_ranges(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def with_values(base: RunParams, values: Mapping[str, float]) -> RunParams:
     """``base`` with the given keys replaced (ints rounded for integer fields).
 
