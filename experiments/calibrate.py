@@ -6,9 +6,11 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import hydra
+import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
@@ -27,6 +29,7 @@ from simulation.analysis.calibration import (
 from simulation.analysis.figures import fit_figure
 from simulation.analysis.observed import ObservedSeries, load_series
 from simulation.analysis.space import flatten_ranges
+from simulation.runner import RunParams
 
 METHODS = ("model", "bass")
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")
@@ -44,21 +47,57 @@ def _save_figure(fig, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def check_inputs(cfg: DictConfig) -> tuple[ObservedSeries, int, str]:
-    """Check the top-level keys and read the data; return it, the fit periods and the name.
+@dataclass(frozen=True)
+class Plan:
+    """A checked calibration: the data, what to fit and how (target etc. None for bass)."""
+
+    series: ObservedSeries
+    fit_periods: int
+    name: str
+    base: RunParams | None = None
+    target: Target | None = None
+    settings: CalibrationSettings | None = None
+    market: float | None = None
+    config_dir: Path | None = None
+
+
+def check_config(cfg: DictConfig) -> Plan:
+    """Check every key and read the data, before any work starts.
 
     Raises:
         ParameterError: One line naming the key, its value and what is allowed.
     """
     check_choice("method", cfg.method, METHODS)
-    check_choice("calibration.bass_form", cfg.calibration.bass_form, FORMS)
+    cal = cfg.calibration
+    check_choice("calibration.bass_form", cal.bass_form, FORMS)
     series = load_series(cfg.data)
     check_count("holdout", cfg.holdout)
     check("holdout", cfg.holdout, f"at most {len(series) - 4} (leave 4 periods to fit)",
           cfg.holdout <= len(series) - 4)
     name = cfg.name if cfg.name is not None else series.name.lower().replace("-", "_")
     check("name", name, "letters a-z, digits and _", bool(NAME_PATTERN.fullmatch(str(name))))
-    return series, len(series) - cfg.holdout, str(name)
+    plan = Plan(series, len(series) - cfg.holdout, str(name))
+    if cfg.method == "bass":
+        return plan
+    base = to_run_params(cfg)
+    params = flatten_ranges(OmegaConf.to_container(cal.parameters, resolve=True))
+    for key in params:
+        check(f"calibration.parameters.{key}", params[key],
+              "a consumer.<key> (the calibrated config is a consumer config)",
+              key.startswith("consumer."))
+    days = OmegaConf.to_container(OmegaConf.create({"d": cal.days_per_period}))["d"]
+    target = Target.from_mapping(params, days, base)
+    settings = CalibrationSettings(
+        replicates=cal.replicates, popsize=cal.popsize, maxiter=cal.maxiter,
+        band_runs=cal.band_runs, level=float(cal.level), seed=cfg.seed)
+    market = cal.market_size
+    check("calibration.market_size", market, "null or a number > 0",
+          market is None or (isinstance(market, int | float) and not isinstance(market, bool)
+                             and market > 0))
+    config_dir = Path(cfg.config_dir) if cfg.config_dir else CONFIG_DIR / "consumer"
+    check("config_dir", str(config_dir), "an existing directory", config_dir.is_dir())
+    return replace(plan, base=base, target=target, settings=settings,
+                   market=None if market is None else float(market), config_dir=config_dir)
 
 
 def calibrated_yaml(result: CalibrationResult, cfg: DictConfig, name: str) -> str:
@@ -88,23 +127,10 @@ def main(cfg: DictConfig) -> dict:
     """Fit, write the tables, figure, plain-words summary and (model) the calibrated config."""
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
-        series, k_fit, name = check_inputs(cfg)
-        if cfg.method == "model":
-            base = to_run_params(cfg)
-            cal = cfg.calibration
-            params = flatten_ranges(OmegaConf.to_container(cal.parameters, resolve=True))
-            for key in params:
-                check(f"calibration.parameters.{key}", params[key], "a consumer.<key> (the "
-                      "calibrated config is a consumer config)", key.startswith("consumer."))
-            target = Target.from_mapping(params, OmegaConf.to_container(
-                OmegaConf.create({"d": cal.days_per_period}), resolve=True)["d"], base)
-            settings = CalibrationSettings(
-                replicates=cal.replicates, popsize=cal.popsize, maxiter=cal.maxiter,
-                band_runs=cal.band_runs, level=float(cal.level), seed=cfg.seed)
-            config_dir = Path(cfg.config_dir) if cfg.config_dir else CONFIG_DIR / "consumer"
-            check("config_dir", str(config_dir), "an existing directory", config_dir.is_dir())
+        plan = check_config(cfg)
     except ParameterError as exc:
         fail(str(exc), out)
+    series, k_fit, name = plan.series, plan.fit_periods, plan.name
     out.mkdir(parents=True, exist_ok=True)
     write_provenance(out)
     head = series.head(k_fit)
@@ -116,8 +142,8 @@ def main(cfg: DictConfig) -> dict:
     if cfg.method == "bass":
         return _bass_only(series, k_fit, bass, out, cfg)
     try:
-        result = calibrate(series, base, target, settings, fit_periods=k_fit,
-                           market=cal.market_size, progress=print)
+        result = calibrate(series, plan.base, plan.target, plan.settings, fit_periods=k_fit,
+                           market=plan.market, progress=print)
     except ParameterError as exc:
         fail(str(exc), out)
     table = result.series()
@@ -136,7 +162,7 @@ def main(cfg: DictConfig) -> dict:
     _save_figure(fit_figure(table, f"{series.name}: calibrated model (n = {result.n})",
                             result.level), out / "calibration.png")
     yaml_text = calibrated_yaml(result, cfg, name)
-    target_path = config_dir / f"calibrated_{name}.yaml"
+    target_path = plan.config_dir / f"calibrated_{name}.yaml"
     _atomic_write(out / target_path.name, yaml_text)
     _atomic_write(target_path, yaml_text)
     text += ["", f"What-if runs on this market: python -m experiments.run "
@@ -159,8 +185,6 @@ def _bass_only(series: ObservedSeries, k_fit: int, bass, out: Path, cfg: DictCon
     if bass is None:
         fail("data: the Bass fit found no valid market in this series", out)
     bass.table().to_csv(out / "bass_fit.csv", index=False)
-    import pandas as pd
-
     table = pd.DataFrame({"period": series.periods, "observed": series.new,
                           "bass": bass.predict(range(1, len(series) + 1)),
                           "in_fit": [i < k_fit for i in range(len(series))]})

@@ -97,7 +97,8 @@ def main(cfg: DictConfig) -> int:
     rows = range(len(design)) if chunk is None else chunk_rows(len(design), cfg.chunks, chunk)
     print(f"{cfg.sensitivity.method}: {len(rows)} of {len(design)} points x "
           f"{len(seeds)} replicates, {base.network.n} consumers, {base.steps} days")
-    progress = terminal_progress(len(rows)) if hydra_cfg.mode != RunMode.MULTIRUN else None
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    progress = None if multirun else terminal_progress(len(rows), label="points")
     try:
         evaluations = evaluate(base, space, design, rows, seeds, progress)
     except ParameterError as exc:

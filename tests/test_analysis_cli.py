@@ -79,13 +79,42 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "sales in period 2 is x; must be a number >= 0" in proc.stderr
     assert not out.exists()
-    proc = cli("calibrate", f"data={DATA / 'vcr_sales.csv'}", "calibration=nope",
-               cwd=tmp_path, ok=False)
-    assert proc.returncode == 2 and "calibration = 'nope': must be one of" in proc.stderr
-    proc = cli("sensitivity", "output=happiness", f"hydra.run.dir={out}", cwd=tmp_path, ok=False)
-    assert proc.returncode == 2 and "output = 'happiness': must be one of" in proc.stderr
 
 
+@pytest.mark.parametrize(("module", "overrides", "message"), [
+    ("sensitivity", ["output=happiness"], "output = 'happiness': must be one of adopters"),
+    ("sensitivity", ["sensitivity=sobol", "sensitivity.size=100"],
+     "sensitivity.size = 100: Sobol needs a power of 2"),
+    ("sensitivity", ["+sensitivity.parameters.consumer.persuasion=[0.1,2]"],
+     "sensitivity.parameters.consumer.persuasion = [0.1, 2]: outside what the parameter allows"),
+    ("sensitivity", ["chunks=2", "chunk=2"], "chunk = 2: must be null or an integer in 0..1"),
+    ("calibrate", ["data=data/vcr_sales.csv", "holdout=7"], "holdout = 7: must be at most 6"),
+    ("calibrate", ["data=data/vcr_sales.csv", "+calibration.parameters.product.price=[1,2]"],
+     "calibration.parameters.product.price = [1, 2]: must be a consumer.<key>"),
+    ("calibrate", ["data=data/vcr_sales.csv", "calibration.days_per_period=[9,3]"],
+     "calibration.days_per_period = [9, 3]: must be a number of days"),
+])
+def test_config_errors_name_the_key(module, overrides, message, monkeypatch):
+    """The same checks the CLIs run before any work, on configs composed in-process."""
+    from hydra import compose, initialize_config_dir
+
+    from experiments import calibrate, sensitivity
+    from experiments.config import CONFIG_DIR
+    from models.params import ParameterError
+
+    monkeypatch.chdir(ROOT)
+    name = {"sensitivity": "sensitivity_analysis", "calibrate": "calibrate"}[module]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(name, overrides=overrides)
+    with pytest.raises(ParameterError) as err:
+        if module == "sensitivity":
+            sensitivity.study(cfg)
+        else:
+            calibrate.check_config(cfg)
+    assert message in str(err.value)
+
+
+@pytest.mark.slow
 def test_sensitivity_chunked_on_a_launcher_equals_in_process(tmp_path):
     args = ["debug=quick", "sensitivity.size=2", "network.n=100", "steps=20"]
     one = tmp_path / "one"

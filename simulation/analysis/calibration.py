@@ -314,6 +314,7 @@ def calibrate(
     crn = run_seeds(settings.seed, settings.replicates, 0)
     scale = float(y @ y)
     trials = 0
+    best = math.inf
 
     if market is not None and not (isinstance(market, int | float) and market > 0):
         raise ParameterError(f"calibration.market_size = {market!r}: must be null or > 0")
@@ -322,19 +323,23 @@ def calibrate(
         return float(market) if market is not None else market_size(y, shape)
 
     def objective(u_cols: np.ndarray) -> np.ndarray:
-        nonlocal trials
+        nonlocal trials, best
         u_cols = u_cols.reshape(target.dim, -1)
         out = np.empty(u_cols.shape[1])
         for j in range(u_cols.shape[1]):
             shape = sim.sales(u_cols[:, j], crn).mean(axis=0)[:k_fit]
             out[j] = float(np.sum((y - np.nan_to_num(size(shape)) * shape) ** 2)) / scale
         trials += u_cols.shape[1]
+        best = min(best, float(out.min()))
         return out
+
+    def on_generation(xk: np.ndarray, convergence: float = 0.0) -> None:
+        say(f"  {trials} trials, best relative squared error {best:.4g}")
 
     result = optimize.differential_evolution(
         objective, [(0.0, 1.0)] * target.dim, popsize=settings.popsize,
         maxiter=settings.maxiter, polish=False, tol=1e-3, updating="deferred",
-        vectorized=True, **_de_kwargs(settings.seed),
+        vectorized=True, callback=on_generation, **_de_kwargs(settings.seed),
     )
     u_hat = np.clip(result.x, 1e-3, 1 - 1e-3)
     say(f"optimiser: {trials} trials, relative error {result.fun:.4g}")
