@@ -129,3 +129,25 @@ def test_sensitivity_chunked_on_a_launcher_equals_in_process(tmp_path):
     assert len(pd.read_csv(swept / "evaluations.csv")) == 2 * 11
     assert "Morris screening of adopters" in (swept / "ranking.txt").read_text()
     assert (one / "sensitivity.png").stat().st_size > 5_000
+
+
+def test_every_calibration_and_sensitivity_option_checks(monkeypatch):
+    from hydra import compose, initialize_config_dir
+
+    from experiments import calibrate, sensitivity
+    from experiments.config import CONFIG_DIR, group_options
+
+    monkeypatch.chdir(ROOT)
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        for option in group_options("calibration"):
+            cfg = compose("calibrate", overrides=[f"calibration={option}",
+                                                  "data=data/example_launch.csv"])
+            plan = calibrate.check_config(cfg)
+            assert plan.target.space.dim == 4 and plan.fit_periods == 12
+        sizes = {}
+        for option in group_options("sensitivity"):
+            _, space, design, seeds = sensitivity.study(
+                compose("sensitivity_analysis", overrides=[f"sensitivity={option}"]))
+            sizes[option] = (space.dim, len(design), len(seeds))
+    # Morris: 10 trajectories x (10 + 1); Sobol: N = 256 x (6 + 2).
+    assert sizes == {"morris": (10, 110, 2), "sobol": (6, 2048, 1)}
