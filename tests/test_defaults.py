@@ -66,8 +66,8 @@ def test_every_yaml_value_equals_the_dataclass_default(group, option):
         yaml = {(name, k): v for name, keys in yaml.items() for k, v in keys.items()}
         expected = {(name, k): v for name, keys in expected.items() for k, v in keys.items()}
     assert set(yaml) <= set(expected), f"{group}={option}: keys with no dataclass field"
-    if (group, option) in PRESETS:
-        return
+    if (group, option) in PRESETS or option.startswith("calibrated_"):
+        return  # presets and calibrated markets (experiments.calibrate) differ on purpose
     differ = {k: (v, expected[k]) for k, v in yaml.items() if v != expected[k]}
     assert not differ, f"{group}={option}: YAML vs dataclass {differ}"
 

@@ -1,0 +1,1 @@
+"""Grounding in data: the Bass fit, model calibration and global sensitivity analysis."""
