@@ -14,7 +14,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, check_group_overrides, group_options, to_run_params
+from experiments.config import CONFIG_DIR, group_options, to_run_params
+from experiments.frontdoor import check_group_overrides
 from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
 from simulation.analysis.bassfit import FORMS, fit_bass
@@ -61,6 +62,10 @@ class Plan:
     config_dir: Path | None = None
 
 
+#: Top-level keys of configs/calibrate.yaml that are this command's, not a run's.
+OWN_KEYS = ("data", "method", "name", "holdout", "config_dir", "calibration")
+
+
 def check_config(cfg: DictConfig) -> Plan:
     """Check every key and read the data, before any work starts.
 
@@ -79,7 +84,7 @@ def check_config(cfg: DictConfig) -> Plan:
     plan = Plan(series, len(series) - cfg.holdout, str(name))
     if cfg.method == "bass":
         return plan
-    base = to_run_params(cfg)
+    base = to_run_params(cfg, extra=OWN_KEYS)
     params = flatten_ranges(OmegaConf.to_container(cal.parameters, resolve=True))
     for key in params:
         check(f"calibration.parameters.{key}", params[key],

@@ -372,6 +372,21 @@ def _check_group(o: Any, text: str) -> None:
                                      f"{did_you_mean(str(item), options)}")
 
 
+def check_group_overrides(overrides: list[str]) -> None:
+    """Check only the config-group choices (``network=...``) among ``overrides``.
+
+    For entry points with keys of their own (calibrate, sensitivity) that the schema does
+    not know: override syntax and every group option are checked in one line, other keys
+    are left to the entry point.
+
+    Raises:
+        ParameterError: One line naming the override and what is allowed.
+    """
+    for o, text in zip(_parse(overrides), overrides, strict=True):
+        if o.key_or_group in GROUPS:
+            _check_group(o, text)
+
+
 def check_overrides(overrides: list[str], extra: Mapping[str, Spec] = {}) -> list[Any]:
     """Check the override arguments themselves, before anything is composed.
 

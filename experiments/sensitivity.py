@@ -18,7 +18,8 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import check_group_overrides, group_options, to_run_params
+from experiments.config import group_options, to_run_params
+from experiments.frontdoor import check_group_overrides
 from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
 from simulation.analysis.calibration import run_seeds
@@ -38,6 +39,10 @@ from simulation.progress import terminal_progress
 EVALUATIONS_FILE = "evaluations.csv"
 
 
+#: Top-level keys of configs/sensitivity_analysis.yaml that are this command's, not a run's.
+OWN_KEYS = ("output", "chunks", "chunk", "sensitivity")
+
+
 def study(cfg: DictConfig):
     """Check the config and build the study: base run, space, design and replicate seeds.
 
@@ -53,7 +58,7 @@ def study(cfg: DictConfig):
     check_count("sensitivity.levels", s.levels, minimum=2)
     check_count("sensitivity.replicates", s.replicates, minimum=1)
     check_count("sensitivity.resamples", s.resamples, minimum=10)
-    base = to_run_params(cfg)
+    base = to_run_params(cfg, extra=OWN_KEYS)
     space = ParameterSpace.from_mapping(
         flatten_ranges(OmegaConf.to_container(s.parameters, resolve=True)), base,
         "sensitivity.parameters")
