@@ -85,7 +85,9 @@ def _agent(graph, steps: int, seed: int, budget: float) -> dict:
 def _mesa_virus(graph, steps: int, seed: int, budget: float) -> dict:
     """A virus_on_network-style Mesa model: one agent per node, SI spread to neighbours."""
     import mesa
-    from mesa.discrete_space import FixedAgent, Network
+    from mesa.discrete_space import FixedAgent
+
+    from models.mesa_compat import topological_network
 
     class Node(FixedAgent):
         def __init__(self, model, cell, infected):
@@ -102,8 +104,8 @@ def _mesa_virus(graph, steps: int, seed: int, budget: float) -> dict:
     class Virus(mesa.Model):
         def __init__(self, g, rng):
             super().__init__(rng=rng)
-            self.grid = Network(g, capacity=1, random=self.random)
-            cells = [self.grid._cells[i] for i in range(g.number_of_nodes())]
+            self.grid = topological_network(g, self.random)
+            cells = [self.grid[i] for i in range(g.number_of_nodes())]
             Node.create_agents(self, len(cells), cell=cells,
                                infected=[i < 10 for i in range(len(cells))])
 

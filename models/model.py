@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import mesa
 import networkx as nx
 import numpy as np
-from mesa.discrete_space import Network
 
 from models import rules
 from models.agents import Consumer
@@ -28,6 +27,7 @@ from models.market import (
     step_record,
     under_contract,
 )
+from models.mesa_compat import topological_network
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
 
@@ -80,8 +80,8 @@ class MarketModel(mesa.Model):
         self.step_bases = [0] * len(Decision)
         self.shown_rating = self.board.shown()
 
-        self.grid = Network(social.nx_graph, capacity=1, random=self.random)
-        cells = [self.grid._cells[i] for i in range(social.n)]
+        self.grid = topological_network(social.nx_graph, self.random)
+        cells = [self.grid[i] for i in range(social.n)]
         Consumer.create_agents(self, social.n, cell=cells, index=list(range(social.n)))
         self.consumers: list[Consumer] = sorted(self.agents, key=lambda a: a.index)
         # Customers who post and review: an AgentSet kept up to date in Consumer.advance.

@@ -13,6 +13,7 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import force_update
 
 from models.journey import STATE_COLUMNS
+from models.mesa_compat import without_viz_scenario
 from models.params import ParameterError
 from models.strategies import STRATEGY_NAMES
 from models.targeting import TARGETING
@@ -64,7 +65,7 @@ class PageModel(ClassroomModel):
         except ParameterError as exc:
             value = 42
             warning = f"{exc}: ran seed {value} instead"
-        super().__init__(seed=value, **kwargs)
+        super().__init__(seed=value, **without_viz_scenario(kwargs))
         self.input_warning = warning
 
 
