@@ -12,6 +12,10 @@ from importlib.metadata import version
 import networkx as nx
 from mesa.discrete_space import Network
 
+# Seeding needs no helper: ``mesa.Model(rng=seed)`` means the same on both lines (Mesa 3.5
+# deprecates ``seed=`` with a FutureWarning, an error under this project's pytest settings),
+# and with an int both seed ``model.random`` as ``random.Random(seed)``.
+
 #: The installed Mesa release (e.g. "3.3.1" or "3.5.1"), for reports and test ids.
 MESA_VERSION: str = version("mesa")
 
