@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import pytest
 
 pytest.importorskip("solara", reason="the viz extra is not installed (pip install -e '.[viz]')")
@@ -38,7 +41,8 @@ def test_each_tab_has_its_own_session_and_only_deltas_travel():
         assert net1.frame["day"] == day and "changes" in net1.frame
         assert charts1.frame == net1.frame
     assert net2.frame["day"] == 0
-    assert len(net1.graph["xy"]) == 2 * net1.graph["n"] == 600
+    xy = np.frombuffer(base64.b64decode(net1.graph["xy"]), dtype="<u2")
+    assert len(xy) == 2 * net1.graph["n"] == 600 and xy.max() <= 1000
 
 
 def test_reset_applies_the_controls_and_the_title_is_set():
@@ -72,3 +76,19 @@ def test_the_baseline_switch_works_live():
     rc.find(v.Switch).widget.v_model = True
     assert net.frame["summary"]["baseline"] is not None and net.frame["replace"]
     assert len(net.frame["rows"]) == 4
+
+
+def test_closing_the_last_tab_drops_the_network_cache():
+    from simulation.classroom.model import graph_and_layout
+
+    _, rc = solara.render(page.Page(), handle_error=False)
+    opened = page.OPEN_TABS.count
+    assert opened >= 1 and graph_and_layout.cache_info().currsize >= 1
+    rc.close()  # what Solara does when the tab's kernel closes
+    assert page.OPEN_TABS.count == opened - 1
+    tabs = page._OpenTabs()
+    first, second = tabs.opened(), tabs.opened()
+    first()
+    assert graph_and_layout.cache_info().currsize >= 1  # one tab still open
+    second()
+    assert graph_and_layout.cache_info().currsize == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import json
 import socket
@@ -251,7 +252,12 @@ def test_reset_starts_a_new_picture():
     session.reset(_values(network="watts_strogatz", n=200))
     graph, frame = session.graph(), session.frame()
     assert graph["id"] != first["id"] and frame["graph"] == graph["id"]
-    assert graph["n"] == 200 and len(graph["xy"]) == 400 and len(frame["full"]) == 200
+    xy = np.frombuffer(base64.b64decode(graph["xy"]), dtype="<u2").reshape(-1, 2)
+    assert graph["n"] == 200 and len(xy) == 200 and len(frame["full"]) == 200
+    expected = np.rint((session.model.layout + 1.05) / 2.1 * 1000)
+    assert np.array_equal(xy, expected)
+    ties = np.frombuffer(base64.b64decode(graph["ties"]), dtype="<u2").reshape(-1, 2)
+    assert len(ties) == session.model.social.nx_graph.number_of_edges()
     assert frame["day"] == 0
 
 

@@ -12,7 +12,7 @@ from models.graph import SocialGraph
 
 #: Pair evaluations a force layout may spend (n x sampled nodes x iterations): about a
 #: second on this machine, so Reset on 3,000 consumers stays well under 2 s.
-FORCE_BUDGET = 6_000_000
+FORCE_BUDGET = 4_000_000
 #: The golden angle: successive points of a sunflower spiral never line up.
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 

@@ -28,13 +28,15 @@ from simulation.classroom.controls import (
     defaults,
 )
 from simulation.classroom.lesson import ABOUT, NOTICE, SCENARIOS, TRY
-from simulation.classroom.model import MAX_N_COMPLETE, parse_seed
+from simulation.classroom.model import MAX_N_COMPLETE, graph_and_layout, parse_seed
 from simulation.classroom.palette import STATE_FILL_LIST, STATE_LABEL
 from simulation.classroom.session import Session
 
 TITLE = "peerbuy: word of mouth in the classroom"
 COLOURS = list(STATE_FILL_LIST)
 LABELS = [STATE_LABEL[c] for c in STATE_COLUMNS]
+#: Most days one frame may carry when a playing tab falls behind its speed.
+MAX_DAYS_PER_FRAME = 5
 #: Controls that take effect at once; every other control waits for Reset.
 LIVE_KEYS = ("compare_baseline", "end_day")
 
@@ -83,53 +85,69 @@ CSS = """
 @solara.component_vue("network_view.vue", vuetify=False)
 def NetworkView(  # noqa: N802 (a Solara component)
     graph: dict,
-    frame: dict,
     colours: list,
     labels: list,
     columns: list,
     event_advance: Callable[[Any], None],
     event_resync: Callable[[Any], None],
+    frame: dict | None = None,
 ):
     """The network drawn on a canvas, the play controls and the counts."""
 
 
 @solara.component_vue("charts_view.vue", vuetify=False)
 def ChartsView(  # noqa: N802
-    frame: dict, colours: list, labels: list, columns: list, strategy_label: str
+    colours: list, labels: list, columns: list, strategy_label: str,
+    frame: dict | None = None,
 ):
     """The charts drawn on canvases: has bought (with baseline), states, funnel."""
 
 
 class Live:
-    """A tab's session with the two reactive values the browser views read.
+    """A tab's session, and the two view widgets its frames go to.
 
-    The views re-render when ``graph`` or ``frame`` change; nothing else on the page does.
+    Frames are set straight on the widgets' ``frame`` trait, never through a reactive
+    value: that sends just the frame, where a re-render would cost Solara tens of ms per
+    day, and a re-render of the page (a control moved) never sends a stale frame. The
+    picture (``graph``) changes only on Reset and is an ordinary reactive value.
     """
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.session = Session(values)
         self.lock = threading.Lock()  # a step and a Reset may arrive together
         self.graph = solara.reactive(self.session.graph())
-        self.frame = solara.reactive(self.session.frame())
+        self.widgets: list = []  # the views' widgets, once mounted
 
-    def advance(self, _data: Any = None) -> None:
-        """One day (the browser's Step or Play), then send what changed."""
+    def send(self, frame: dict) -> None:
+        """Send a frame to both views."""
+        for widget in self.widgets:
+            widget.frame = frame
+
+    def advance(self, data: Any = None) -> None:
+        """Simulate the days the browser asks for, then send what changed.
+
+        Step asks for one day; Play for the days due at its speed (at most
+        ``MAX_DAYS_PER_FRAME``).
+        """
+        days = data.get("days", 1) if isinstance(data, dict) else 1
+        days = min(max(int(days), 1), MAX_DAYS_PER_FRAME)
         with self.lock:
-            if self.session.step():
-                self.frame.value = self.session.frame()
+            stepped = [self.session.step() for _ in range(days)]
+            if any(stepped):
+                self.send(self.session.frame())
 
     def resync(self, _data: Any = None) -> None:
-        """The browser missed a frame: send a full one."""
+        """A view is new or missed a frame: send a full one."""
         with self.lock:
             self.session.resync()
-            self.frame.value = self.session.frame()
+            self.send(self.session.frame())
 
     def reset(self, values: dict[str, Any]) -> None:
         """A new model from ``values``: new picture, full frame."""
         with self.lock:
             self.session.reset(values)
             self.graph.value = self.session.graph()
-            self.frame.value = self.session.frame()
+            self.send(self.session.frame())
 
     def live_change(self, key: str, value: Any) -> None:
         """Apply a live control (baseline twin, end day) to the running model."""
@@ -138,23 +156,37 @@ class Live:
                 self.session.set_compare(bool(value))
             else:
                 self.session.set_end_day(int(value))
-            self.frame.value = self.session.frame()
+            self.send(self.session.frame())
+
+
+def _register(live: Live, element: solara.Element) -> Callable[[], Callable[[], None]]:
+    """An effect that hands the view's widget to ``live`` (and takes it back on unmount)."""
+    def effect() -> Callable[[], None]:
+        widget = solara.get_widget(element)
+        live.widgets.append(widget)
+        live.resync()
+        return lambda: live.widgets.remove(widget)
+    return effect
 
 
 @solara.component
 def NetworkPanel(live: Live):  # noqa: N802
     """The network with the play controls and counts, fed by the tab's frames."""
-    return NetworkView(graph=live.graph.value, frame=live.frame.value, colours=COLOURS,
-                       labels=LABELS, columns=list(STATE_COLUMNS), event_advance=live.advance,
-                       event_resync=live.resync)
+    element = NetworkView(graph=live.graph.value, colours=COLOURS, labels=LABELS,
+                          columns=list(STATE_COLUMNS), event_advance=live.advance,
+                          event_resync=live.resync)
+    solara.use_effect(_register(live, element), [])
+    return element
 
 
 @solara.component
 def ChartsPanel(live: Live):  # noqa: N802
     """The charts, fed by the tab's frames."""
-    return ChartsView(frame=live.frame.value, colours=COLOURS, labels=LABELS,
-                      columns=list(STATE_COLUMNS),
-                      strategy_label=STRATEGY_LABEL[live.session.values["strategy"]])
+    live.graph.use_value()  # re-render on Reset: the strategy's name may have changed
+    element = ChartsView(colours=COLOURS, labels=LABELS, columns=list(STATE_COLUMNS),
+                         strategy_label=STRATEGY_LABEL[live.session.values["strategy"]])
+    solara.use_effect(_register(live, element), [])
+    return element
 
 
 def _row(label: str, value_text: str) -> solara.Element:
@@ -260,11 +292,38 @@ def Lesson(notice: str):  # noqa: N802
     return main
 
 
+class _OpenTabs:
+    """Counts open tabs; when the last closes, the cache of networks is dropped too.
+
+    The cache (``graph_and_layout``) makes Reset fast and lets tabs share a picture;
+    with no tab open it only holds memory.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def opened(self) -> Callable[[], None]:
+        with self.lock:
+            self.count += 1
+        return self.closed
+
+    def closed(self) -> None:
+        with self.lock:
+            self.count -= 1
+            if self.count == 0:
+                graph_and_layout.cache_clear()
+
+
+OPEN_TABS = _OpenTabs()
+
+
 @solara.component
 def Page():  # noqa: N802
     """The page. Each browser tab (a Solara kernel) gets its own ``Live`` session."""
     values, set_values = solara.use_state(defaults())
     live = solara.use_memo(lambda: Live(defaults()), [])
+    solara.use_effect(OPEN_TABS.opened, [])
     applied, set_applied = solara.use_state(dict(live.session.values))
     notice, set_notice = solara.use_state("")
 
