@@ -6,6 +6,8 @@ import base64
 import colorsys
 import json
 import socket
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -364,8 +366,13 @@ def test_a_taken_port_is_one_plain_line():
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        with pytest.raises(SystemExit, match=rf"port {port} on 127.0.0.1 is taken"):
-            serve.bind("127.0.0.1", port)
+        done = subprocess.run([sys.executable, "-m", "simulation.serve", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: port {port} on 127.0.0.1 is taken (is the app already running?): "
+        "stop the other server or pass --port N (--port 0 picks a free one)")
+    assert done.stdout == ""  # no URL printed for a server that is not there
 
 
 def test_capacity_estimate():

@@ -57,7 +57,8 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port`` (port 0: a free one).
 
     Raises:
-        SystemExit: With a one-line message when the port is taken or not allowed.
+        SystemExit: Exit status 2 after a one-line message on stderr when the port is
+            taken or not allowed.
     """
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -66,10 +67,12 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise SystemExit(f"error: port {port} on {host} is taken (is the app already "
-                             "running?): stop the other server or pass --port N "
-                             "(--port 0 picks a free one)") from None
-        raise SystemExit(f"error: cannot listen on {host}:{port}: {exc.strerror}") from None
+            message = (f"error: port {port} on {host} is taken (is the app already running?): "
+                       "stop the other server or pass --port N (--port 0 picks a free one)")
+        else:
+            message = f"error: cannot listen on {host}:{port}: {exc.strerror}"
+        print(message, file=sys.stderr)
+        raise SystemExit(2) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
