@@ -123,7 +123,8 @@ def round_of(browser, server: Server, k: int, seconds: float, speed: int) -> dic
         page.locator(".pb-speed select").select_option(str(speed))
         end = page.locator(".pb-control").filter(has_text="End day").locator("[role=slider]")
         for _ in range(5):  # day 365, so no tab stops during the round
-            end.click()
+            end.scroll_into_view_if_needed()
+            end.focus()
             page.keyboard.press("End")
             try:
                 _wait(lambda p=page: "of 365" in p.locator(".pb-day").inner_text(), 10, "end")
