@@ -7,10 +7,11 @@ place that reads them; the page adds only what a class needs (a cap on consumers
 from __future__ import annotations
 
 import inspect
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from models.params import ConsumerParams, ProductParams
+from models.schema import specs
 from models.strategies import STRATEGY_NAMES, Ads, InfluencerSeeding
 from models.targeting import TARGETING
 from simulation.classroom.model import CLASSROOM_NETWORKS, MAX_N, ClassroomModel
@@ -36,30 +37,11 @@ class ParameterSpec:
     default: Any
 
 
-#: Until the parameter schema (issue 10) declares label, unit and range on each field,
-#: this mirrors the dataclasses' own checks in models/params.py and models/strategies.py.
-_VALIDATION = {
-    (ConsumerParams, "share_prob"): ("Share probability", "per day", 0.0, 1.0),
-    (ConsumerParams, "review_prob"): ("Review probability", "per day", 0.0, 1.0),
-    (ProductParams, "quality"): ("Product quality", "stars", 1.0, 5.0),
-    (InfluencerSeeding, "k"): ("Influencers", "people", 0, None),
-    (Ads, "reach"): ("Ad reach", "per day", 0.0, 1.0),
-    (NetworkParams, "n"): ("Consumers", "consumers", 1, None),
-}
-
-
 def parameter_spec(owner: type, key: str) -> ParameterSpec:
     """Label, unit, range and default of ``owner.key``: the page's one adapter to the schema.
 
-    Reads ``models.schema.specs`` when the schema is present, otherwise the validation
-    ranges the dataclasses check today.
+    Reads the parameter schema (``models.schema.specs``), where each key is declared once.
     """
-    default = next(f.default for f in fields(owner) if f.name == key)
-    try:
-        from models.schema import specs  # the parameter schema, once it has landed
-    except ImportError:
-        label, unit, low, high = _VALIDATION[(owner, key)]
-        return ParameterSpec(label, unit, low, high, None if default is MISSING else default)
     spec = specs(owner)[key]
     return ParameterSpec(spec.label, spec.unit, spec.low, spec.high, spec.default)
 
