@@ -39,20 +39,3 @@ def topological_network(graph: nx.Graph, rng: random.Random) -> Network:
     """
     layout = {"layout": None} if _NETWORK_TAKES_LAYOUT else {}
     return Network(graph, capacity=1, random=rng, **layout)
-
-
-def without_viz_scenario(kwargs: dict) -> dict:
-    """The keywords Mesa's SolaraViz passes to a model class on Reset, less its scenario.
-
-    Mesa 3.5's Reset adds ``scenario=Scenario()`` to the page's parameters when the model
-    class takes ``**kwargs``; Mesa 3.3 adds nothing. peerbuy models take their seed and
-    parameters as plain keywords, so a page model that forwards ``**kwargs`` drops it here
-    (passing it on would fail, or clash with the model's own seed).
-
-    Args:
-        kwargs: The keyword arguments the page model received.
-
-    Returns:
-        A copy without ``scenario``.
-    """
-    return {k: v for k, v in kwargs.items() if k != "scenario"}

@@ -18,9 +18,9 @@ from models.model import MarketModel
 from models.params import ConsumerParams, ParameterError, ProductParams, check_count
 from models.strategies import STRATEGY_NAMES
 from models.vectorized import VectorMarket
-from simulation.classroom import make_strategies
-from simulation.live_charts import draw_adoption
-from simulation.netdraw import draw_network, network_layout, node_sizes, tie_segments
+from simulation.classroom.layout import network_layout
+from simulation.classroom.model import make_strategies
+from simulation.classroom.netdraw import draw_adoption, draw_network, node_sizes, tie_segments
 from simulation.networks import NETWORKS, NetworkParams, build_network
 from simulation.runner import RunParams, resolve_engine
 
@@ -139,7 +139,7 @@ def write_gif(
     """
     check_count("fps", fps, 1)
     rec = record_run(params, max_frames, compare_baseline, graph)
-    layout = network_layout(rec.graph, params.seed)
+    layout = network_layout(rec.graph, params.seed, params.network.name, params.network.blocks)
     segments = tie_segments(rec.graph, layout)
     sizes = node_sizes(rec.graph.audience)
     names = "+".join(type(s).__name__ for s in params.strategies) or "baseline"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from fingerprints import all_fingerprints, environment
 
-from models.mesa_compat import MESA_VERSION, topological_network, without_viz_scenario
+from models.mesa_compat import MESA_VERSION, topological_network
 from models.model import MarketModel
 
 OTHER_PYTHON = os.environ.get("PEERBUY_OTHER_PYTHON")
@@ -55,13 +55,6 @@ def test_agents_sit_on_their_own_node():
     for a in model.consumers:
         assert a.cell.coordinate == a.index
         assert list(a.cell.agents) == [a]
-
-
-def test_viz_scenario_is_dropped_and_nothing_else():
-    marker = object()
-    kwargs = {"n": 50, "seed": "7", "scenario": marker}
-    assert without_viz_scenario(kwargs) == {"n": 50, "seed": "7"}
-    assert kwargs["scenario"] is marker  # the caller's dict is left alone
 
 
 def test_engines_bit_identical_on_every_case(agent_prints):

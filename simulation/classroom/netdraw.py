@@ -1,6 +1,6 @@
-"""Drawing the social network coloured by journey state (for the web app and the GIF).
+"""Matplotlib drawings of a run for the slide GIF: the network by journey state, adoption.
 
-A layout is computed once per graph (seeded) and reused for every frame.
+The page draws in the browser instead; both use the same layouts and palette.
 """
 
 from __future__ import annotations
@@ -14,72 +14,20 @@ from matplotlib.lines import Line2D
 
 from models.graph import SocialGraph
 from models.journey import STATE_COLUMNS, JourneyState
-from simulation.plots import STATE_COLOURS
-
-#: Colour of each state as an array indexed by the state's value.
-STATE_COLOUR_LIST = tuple(STATE_COLOURS[c] for c in STATE_COLUMNS)
-SEED_EDGE = "#000000"
-
-
-def _ties(graph: SocialGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Each tie once (u < v), ignoring direction."""
-    r = graph.receivers.tocoo()
-    u, v = np.minimum(r.row, r.col), np.maximum(r.row, r.col)
-    keep = u != v
-    pairs = np.unique(np.stack([u[keep], v[keep]], axis=1), axis=0)
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-
-
-def network_layout(
-    graph: SocialGraph, seed: int, iterations: int = 60, sample: int = 300
-) -> np.ndarray:
-    """Node positions in [-1, 1]^2 by a seeded force-directed (Fruchterman-Reingold) layout.
-
-    Repulsion is estimated against a random sample of ``sample`` nodes per iteration,
-    so the cost is O(n * sample) per iteration rather than O(n^2): a few seconds for a
-    few thousand consumers, where networkx's sparse spring layout takes tens of seconds.
-    A weak pull towards the centre keeps small components on the canvas.
-
-    Args:
-        graph: The social graph.
-        seed: Seed of the layout (the same seed gives the same picture).
-        iterations: Number of force iterations.
-        sample: Nodes sampled per iteration for the repulsion.
-
-    Returns:
-        An ``(n, 2)`` array of positions.
-    """
-    n = graph.n
-    rng = np.random.default_rng(seed)
-    pos = rng.uniform(0.0, 1.0, (n, 2))
-    if n <= 1:
-        return np.zeros((n, 2))
-    rows, cols = _ties(graph)
-    k = np.sqrt(1.0 / n)  # ideal distance in the unit square, as networkx uses
-    temperature = 0.1
-    cool = temperature / (iterations + 1)
-    s = min(n, sample)
-    for _ in range(iterations):
-        idx = rng.choice(n, s, replace=False) if s < n else np.arange(n)
-        delta = pos[:, None, :] - pos[None, idx, :]
-        dist2 = np.maximum((delta**2).sum(axis=-1), 1e-6)
-        disp = (delta * (k * k / dist2)[..., None]).sum(axis=1) * (n / s)
-        d = pos[rows] - pos[cols]
-        pull = d * (np.sqrt((d**2).sum(axis=1)) / k)[:, None]
-        np.add.at(disp, rows, -pull)
-        np.add.at(disp, cols, pull)
-        disp -= (pos - pos.mean(axis=0)) * (0.5 * k * n**0.5)
-        length = np.maximum(np.sqrt((disp**2).sum(axis=1)), 1e-9)
-        pos += disp * (np.minimum(length, temperature) / length)[:, None]
-        temperature -= cool
-    lo, hi = np.percentile(pos, 1, axis=0), np.percentile(pos, 99, axis=0)
-    pos = (pos - (lo + hi) / 2) / np.maximum((hi - lo).max() / 2, 1e-9)
-    return np.clip(pos, -1.1, 1.1)
+from simulation.classroom.layout import ties
+from simulation.classroom.palette import (
+    BASELINE_LINE,
+    SEED_EDGE,
+    STATE_FILL,
+    STATE_FILL_LIST,
+    STATE_LABEL,
+    STRATEGY_LINE,
+)
 
 
 def tie_segments(graph: SocialGraph, layout: np.ndarray) -> np.ndarray:
     """Line segments of every tie, shape ``(ties, 2, 2)``, for a ``LineCollection``."""
-    rows, cols = _ties(graph)
+    rows, cols = ties(graph)
     return np.stack([layout[rows], layout[cols]], axis=1)
 
 
@@ -94,8 +42,8 @@ def node_sizes(audience: np.ndarray) -> np.ndarray:
 def state_legend_handles(with_seed: bool = True) -> list[Line2D]:
     """Legend entries: one per journey state, plus the seeded-influencer outline."""
     handles = [
-        Line2D([], [], ls="", marker="o", markersize=7, color=STATE_COLOURS[c],
-               label=c.replace("_", "-"))
+        Line2D([], [], ls="", marker="o", markersize=7, color=STATE_FILL[c],
+               label=STATE_LABEL[c])
         for c in STATE_COLUMNS
     ]
     if with_seed:
@@ -130,7 +78,7 @@ def draw_network(
     alpha = 0.35 if n <= 300 else 0.15 if n <= 1500 else 0.07
     ax.add_collection(LineCollection(segments, colors="#9e9e9e", linewidths=0.5, alpha=alpha,
                                      zorder=1))
-    colours = np.array(STATE_COLOUR_LIST)[np.asarray(states, dtype=np.int64)]
+    colours = np.array(STATE_FILL_LIST)[np.asarray(states, dtype=np.int64)]
     order = np.argsort(sizes, kind="stable")  # big nodes on top
     ax.scatter(layout[order, 0], layout[order, 1], s=sizes[order], c=colours[order],
                edgecolors="white", linewidths=0.3, zorder=2)
@@ -150,3 +98,40 @@ def state_counts_of(states: np.ndarray) -> dict[str, int]:
     """Consumers per journey state, by column name."""
     counts = np.bincount(np.asarray(states, dtype=np.int64), minlength=len(JourneyState))
     return {c: int(k) for c, k in zip(STATE_COLUMNS, counts, strict=True)}
+
+
+def draw_adoption(
+    ax: Axes,
+    adopters: Sequence[float],
+    baseline: Sequence[float] | None,
+    n: int,
+    label: str = "strategy",
+    steps: int | None = None,
+) -> None:
+    """Draw cumulative adopters, and the baseline twin's with the gap shaded, on ``ax``.
+
+    Args:
+        ax: The axes (cleared first).
+        adopters: Cumulative adopters at each step.
+        baseline: The baseline twin's cumulative adopters, or None.
+        n: Population size (the y-axis top).
+        label: Legend label of the main curve.
+        steps: Fix the x-axis to this many steps (an animation), or None to fit the data.
+    """
+    ax.clear()
+    days = range(len(adopters))
+    ax.plot(days, adopters, color=STRATEGY_LINE, lw=2.2, label=label)
+    if baseline is not None:
+        ax.plot(range(len(baseline)), baseline, color=BASELINE_LINE, lw=1.8, ls="--",
+                label="baseline (same seed)")
+        k = min(len(adopters), len(baseline))
+        ax.fill_between(range(k), baseline[:k], adopters[:k], color=STRATEGY_LINE, alpha=0.15,
+                        lw=0, label="effect of the strategy")
+    top = max([*adopters, *(baseline or []), 1])
+    ax.set_ylim(0, min(n, top * 1.15 + 1))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(0, max(steps if steps is not None else len(adopters) - 1, 1))
+    ax.set_xlabel("day")
+    ax.set_ylabel("adopters (cumulative)")
+    ax.set_title("Cumulative adopters")
+    ax.legend(fontsize=8, loc="upper left")

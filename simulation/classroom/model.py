@@ -1,4 +1,4 @@
-"""The classroom model: a MarketModel with flat keyword parameters and a baseline twin.
+"""The classroom's model: a MarketModel with flat keyword parameters and a baseline twin.
 
 Built exactly like a run (``build_network`` then ``MarketModel``), so the web app shows
 the same trajectory a sweep with the same values and seed would produce.
@@ -16,7 +16,7 @@ from models.model import MarketModel
 from models.params import ConsumerParams, ProductParams, check, check_choice
 from models.strategies import STRATEGIES, STRATEGY_NAMES, Strategy
 from models.targeting import TARGETING
-from simulation.netdraw import network_layout, node_sizes, tie_segments
+from simulation.classroom.layout import network_layout
 from simulation.networks import NETWORKS, NetworkParams, build_network
 
 #: Network builders offered in class (``file`` needs a path, so it is left out).
@@ -78,24 +78,23 @@ def make_strategies(
     return (STRATEGIES[strategy](**knobs.get(strategy, {})),)
 
 
-@lru_cache(maxsize=16)
-def graph_and_layout(network: str, n: int, seed: int) -> tuple[SocialGraph, np.ndarray, np.ndarray]:
-    """The run's graph, its layout and tie segments, computed once per (network, n, seed).
+@lru_cache(maxsize=8)
+def graph_and_layout(network: str, n: int, seed: int) -> tuple[SocialGraph, np.ndarray]:
+    """The run's graph and its layout, computed once per (network, n, seed).
 
-    Cached so that Reset, the baseline twin and other browser tabs with the same
-    network reuse the picture instead of recomputing the layout. Neither the models
-    nor the drawing mutate the graph or the arrays.
+    Cached (a few entries) so that Reset, the baseline twin and other browser tabs with
+    the same network reuse the picture instead of recomputing the layout. Neither the
+    models nor the drawing mutate the graph or the layout.
     """
-    graph = build_network(network_params(network, n), seed)
-    layout = network_layout(graph, seed)
+    params = network_params(network, n)
+    graph = build_network(params, seed)
+    layout = network_layout(graph, seed, network, params.blocks)
     layout.setflags(write=False)
-    segments = tie_segments(graph, layout)
-    segments.setflags(write=False)
-    return graph, layout, segments
+    return graph, layout
 
 
 class ClassroomModel(MarketModel):
-    """A ``MarketModel`` with flat keyword parameters, for Mesa's SolaraViz page.
+    """A ``MarketModel`` with flat keyword parameters, for the classroom page.
 
     With ``compare_baseline`` it steps a baseline twin alongside: same seed, same
     graph, no strategy. Both face the same random draws (common random numbers), so
@@ -138,7 +137,7 @@ class ClassroomModel(MarketModel):
         # 0.30000000000000004 before the parameter checks.
         ad_reach, share_prob, review_prob, quality = (
             round(float(x), 6) for x in (ad_reach, share_prob, review_prob, quality))
-        graph, layout, segments = graph_and_layout(network, int(n), seed_value)
+        graph, layout = graph_and_layout(network, int(n), seed_value)
         consumer = ConsumerParams(share_prob=share_prob, review_prob=review_prob)
         product = ProductParams(quality=quality)
         strategies = make_strategies(strategy, int(n_influencers), targeting, ad_reach)
@@ -147,8 +146,6 @@ class ClassroomModel(MarketModel):
         self.strategy_name = strategy
         self.network_name = network
         self.layout = layout
-        self.segments = segments
-        self.sizes = node_sizes(graph.audience)
         self.baseline: MarketModel | None = None
         # The page steps the model in a worker thread while a click may switch the twin.
         self._lock = threading.Lock()
