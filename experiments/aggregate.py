@@ -264,6 +264,9 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
         if f in done and not done.empty and (done[f].astype(str) == done["strategy"]).all():
             factors[i] = "strategy"
     factors = list(dict.fromkeys(factors))
+    if "strategy" in factors:  # the decision is which strategy; other keys are scenarios
+        factors.remove("strategy")
+        factors.insert(0, "strategy")
     reference: dict[str, object] = {}
     if factors and not done.empty:
         levels = done[factors[0]].tolist()

@@ -386,6 +386,7 @@ def decide(
     if not factors:
         return []
     first, others = factors[0], factors[1:]
+    runs, _ = unique_runs(runs, factors, pair_on)
     groups = runs.groupby(others, sort=True, dropna=False) if others else [((), runs)]
     decisions = []
     for key, g in groups:

@@ -104,9 +104,11 @@ def _label(keys: Sequence[str], values: Sequence[object]) -> str:
 def title(inp: ReportInput) -> str:
     """``<experiment>: <question>``, or a question built from the swept keys."""
     question = inp.question or (
-        f"How does {' and '.join(inp.factors) or 'the sweep'} change {inp.objective}?"
+        f"How does {' and '.join(inp.factors)} change {inp.objective}?"
+        if inp.factors
+        else "What does one configuration give over several seeds?"
     )
-    name = inp.experiment or f"Sweep of {', '.join(inp.factors) or 'one arm'}"
+    name = inp.experiment or (f"Sweep of {', '.join(inp.factors)}" if inp.factors else "Sweep")
     return f"# {name}: {question}"
 
 
@@ -156,6 +158,7 @@ def _arm_rows(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
         dropna=False,
     )
     wide.columns = [f"{m}:{v}" for v, m in wide.columns]
+    wide = wide[wide["adopters:n"].notna()]  # combinations of levels that never ran
     flags = table.groupby(factors, dropna=False)["is_reference"].first()
     return wide.join(flags)
 
@@ -215,7 +218,9 @@ def pays_table(inp: ReportInput, table: pd.DataFrame) -> tuple[pd.DataFrame, lis
         row["verdict"] = verdict
         row["ROI"] = fmt(100 * d_profit / d_spend, "percent", True) if d_spend > 0 else DASH
         rows.append(row)
-    return pd.DataFrame(rows), notes
+    columns = ["arm", "runs", "spend", "extra adopters", "extra revenue", "extra profit",
+               "cost per extra adopter", "break-even", "verdict", "ROI"]
+    return pd.DataFrame(rows, columns=columns), notes
 
 
 def md_table(df: pd.DataFrame) -> str:
@@ -305,6 +310,11 @@ def comparison_markdown(inp: ReportInput, table: pd.DataFrame | None = None) -> 
     ]
     if notes:
         lines += ["**Budget check:**", "", *[f"- {n}" for n in notes], ""]
+    dups = table[(table["metric"] == "adopters") & table["note"].str.contains("duplicate")]
+    if not dups.empty:
+        lines += ["**Duplicate runs:**", ""]
+        lines += [f"- {_label(f, [r[x] for x in f])}: {r['note'].split(';')[0]}"
+                  for _, r in dups.iterrows()] + [""]
     lines += [
         "## Means per arm [95% CI]",
         "",

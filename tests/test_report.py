@@ -141,3 +141,25 @@ def test_two_factor_sweep_decides_per_scenario():
     md = comparison_markdown(inp)
     assert "For product=default: **Fund x" in md
     assert "For product=poor: **Fund none of the alternatives: baseline" in md
+
+
+def test_duplicate_seeds_are_counted_once_with_a_visible_note():
+    runs = synth({"baseline": (0, 0, 5), "a": (100, 0, 5)}, seeds=6)
+    twice = pd.concat([runs, runs[runs["seed"] < 2]])  # seeds 0 and 1 ran twice per arm
+    md = report(twice)
+    assert "**Duplicate runs:**" in md
+    assert "- a: 2 duplicate runs of the same seed dropped" in md
+    assert decide(twice, ["strategy"])[0].contrasts[0].n_pairs == 6
+
+
+def test_an_arm_with_no_finished_run_in_one_scenario_is_left_out_not_a_crash():
+    # Every influencer job on the second network failed: that combination has no runs.
+    runs = pd.concat(
+        [synth({"baseline": (0, 0, 3), "x": (300, 0, 3)}).assign(network="a"),
+         synth({"baseline": (0, 0, 3)}).assign(network="b")]
+    )
+    inp = ReportInput(runs=runs, factors=["strategy", "network"],
+                      reference={"strategy": "baseline"}, status="PARTIAL.")
+    md = comparison_markdown(inp)
+    assert "For network=a: **Fund x" in md and "For network=b: only one arm" in md
+    assert "| strategy=x, network=b |" not in md

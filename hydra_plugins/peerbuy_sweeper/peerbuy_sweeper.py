@@ -58,11 +58,10 @@ class PeerbuySweeper(Sweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         loader = self.hydra_context.config_loader
         params = OmegaConf.to_container(self.params, resolve=False) if self.params else {}
-        validate_jobs(
+        jobs = validate_jobs(
             lambda: sweeping.expand_jobs(params, arguments, loader),
             lambda overrides: loader.load_sweep_config(self.config, list(overrides)),
         )
-        jobs = sweeping.expand_jobs(params, arguments, loader)
         resume = sweeping.resuming(sweep_dir)
         try:
             self._lock = sweeping.claim_folder(sweep_dir, what="sweep", reuse=resume)
