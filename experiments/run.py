@@ -73,18 +73,8 @@ def validated(cfg: DictConfig, added: Collection[str] = ()) -> tuple[RunParams, 
     Raises:
         ParameterError: One line naming the offending key, its value and what is allowed.
     """
-    from omegaconf import OmegaConf
-
-    from simulation.compare import OBJECTIVES
-
-    params = to_run_params(cfg, lenient=set(added))
-    replicates = job_settings(cfg).replicates
-    objective = OmegaConf.select(cfg, "report.objective", default="profit")
-    if objective not in OBJECTIVES:
-        raise ParameterError(
-            f"report.objective = {objective!r}: must be one of {', '.join(OBJECTIVES)}"
-        )
-    return params, replicates
+    params = to_run_params(cfg, lenient=set(added))  # checks report.objective too
+    return params, job_settings(cfg).replicates
 
 
 def _added(overrides) -> set[str]:
