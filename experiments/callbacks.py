@@ -1,9 +1,10 @@
-"""Hydra callbacks of a sweep: progress lines while it runs, the comparison when it ends."""
+"""Hydra callbacks: claim a run's folder, print sweep progress, write the comparison at the end."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +13,35 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.aggregate import GRAPH_CACHE, expected_jobs, write_report
+from experiments.aggregate import GRAPH_CACHE, SweepError, expected_jobs, load_sweep, write_report
+from experiments.sweeping import FolderError, claim_folder, one_line
 
 _TOTAL = ".jobs_total"
 _DONE = ".jobs_done"
 
 
 class SweepReport(Callback):
-    """Print ``[done/total] jobs done`` after each job; aggregate the sweep at its end.
+    """Guard a run's folder; print ``[done/total] jobs done`` per job; aggregate a sweep.
 
     Jobs may run in other processes (joblib, submitit), so progress is counted in files
-    in the sweep directory rather than in memory.
+    in the sweep directory rather than in memory. The sweep folder itself is claimed by
+    the sweeper (``hydra_plugins/peerbuy_sweeper``) once every job's config is valid.
     """
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Reset the progress counters."""
-        sweep_dir = Path(config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        for name in (_TOTAL, _DONE):  # left over from an earlier launch into this directory
-            (sweep_dir / name).unlink(missing_ok=True)
+    def __init__(self) -> None:
+        self._lock: int | None = None
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Refuse, in one line, a run folder in use or holding another run's outputs.
+
+        Runs before Hydra writes ``.hydra/`` into the folder, so a refused launch leaves
+        the other run's files as they were.
+        """
+        try:
+            self._lock = claim_folder(Path(str(config.hydra.run.dir)), what="run")
+        except FolderError as exc:
+            print(f"peerbuy: error: {exc}", file=sys.stderr)
+            sys.exit(2)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         """Count this job as done (or failed) and print the progress line."""
@@ -39,7 +50,10 @@ class SweepReport(Callback):
             return
         total_file = sweep_dir / _TOTAL
         if not total_file.exists():
-            jobs = expected_jobs(sweep_dir)
+            try:
+                jobs: list | None = expected_jobs(sweep_dir)
+            except SweepError:
+                jobs = None
             tmp = sweep_dir / f".{_TOTAL}.{os.getpid()}"
             tmp.write_text(str(len(jobs)) if jobs is not None else "?")
             os.replace(tmp, total_file)
@@ -47,19 +61,42 @@ class SweepReport(Callback):
         with open(sweep_dir / _DONE, "a") as f:
             f.write(f"{config.hydra.job.num}\n")
         done = len((sweep_dir / _DONE).read_text().split())
-        failed = job_return.status == JobStatus.FAILED
-        what = (
-            f"job {config.hydra.job.num} FAILED: {job_return._return_value!r}"
-            if failed
-            else Path(config.hydra.runtime.output_dir).name
-        )
+        what = Path(config.hydra.runtime.output_dir).name
+        if job_return.status == JobStatus.FAILED:
+            try:
+                job_return.return_value  # noqa: B018 -- re-raises the job's exception
+            except Exception as exc:
+                what = f"job {config.hydra.job.num} FAILED: {one_line(exc)}"
         print(f"[{done}/{total_file.read_text()}] jobs done ({what})", flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Write runs/timeseries tables, the comparison and figures into the sweep dir."""
+        """Write the tables, comparison and figures; exit 1 if any job failed or is missing.
+
+        Hydra discards a sweep's return values, so a non-zero exit is the only way to
+        tell a script that the comparison is PARTIAL.
+        """
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
         shutil.rmtree(sweep_dir / GRAPH_CACHE, ignore_errors=True)
-        md = write_report(sweep_dir)
+        try:
+            data = load_sweep(sweep_dir)
+            md = write_report(sweep_dir, data)
+        except Exception as exc:  # the jobs' outputs are safe: say so rather than lose them
+            print(
+                f"peerbuy: error: the comparison could not be written ({one_line(exc)}); "
+                f"the jobs' outputs are in {sweep_dir}",
+                file=sys.stderr,
+            )
+            sys.exit(1)
         print(f"comparison: {md}", flush=True)
+        if data.problems:
+            for p in data.problems:
+                print(f"peerbuy: {p}", file=sys.stderr)
+            print(
+                f"peerbuy: sweep PARTIAL ({len(data.problems)} jobs failed or missing); "
+                f"re-run only those with: python -m experiments.resume {sweep_dir}",
+                file=sys.stderr,
+                flush=True,
+            )
+            sys.exit(1)

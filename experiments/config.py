@@ -23,6 +23,8 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("network", "consumer", "product", "strategy", "experiment", "debug")
 #: The groups whose keys are parameters (``network.n``, ``strategy.ads.reach``).
 PARAM_GROUPS = ("network", "consumer", "product", "strategy")
+#: Keys of the ``report`` section: how a sweep's comparison.md decides (not run parameters).
+REPORT_KEYS = ("objective", "question")
 #: Config groups of Hydra's own that a command line may pick (``hydra/launcher=joblib``).
 HYDRA_GROUPS = ("hydra/launcher", "hydra/sweeper")
 
@@ -88,6 +90,13 @@ def check_key(key: str, value: Any = None, extra: Collection[str] = ()) -> None:
     parts = key.split(".")
     head = parts[0]
     top = [*top_level_specs(), *extra]
+    if head == "report":
+        if len(parts) == 2 and parts[1] in REPORT_KEYS:
+            if parts[1] == "objective" and value is not None:
+                check_report({"objective": value})
+            return
+        raise ParameterError(f"{key} = {value!r}: unknown key; keys of report: "
+                             f"{', '.join(REPORT_KEYS)}")
     if head not in PARAM_GROUPS:
         if len(parts) > 1 or head not in top:
             raise ParameterError(f"{key} = {value!r}: unknown key{did_you_mean(head, top)}")
@@ -175,11 +184,35 @@ def to_run_params(cfg: DictConfig, *, extra: Collection[str] = (),
     return params_from_values(_plain(cfg), extra=extra, lenient=lenient)
 
 
+def check_report(node: object) -> None:
+    """Check the ``report`` section (``objective``: profit, adopters or revenue; ``question``).
+
+    Raises:
+        ParameterError: One line naming the key, its value and what is allowed.
+    """
+    from simulation.compare import OBJECTIVES
+
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        raise ParameterError(f"report = {node!r}: must be a section with keys "
+                             f"{', '.join(REPORT_KEYS)}")
+    for k, v in node.items():
+        if k not in REPORT_KEYS:
+            raise ParameterError(f"report.{k} = {v!r}: unknown key; keys of report: "
+                                 f"{', '.join(REPORT_KEYS)}")
+    objective = node.get("objective", "profit")
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"report.objective = {objective!r}: must be one of "
+                             f"{', '.join(OBJECTIVES)}")
+
+
 def params_from_values(values: dict, *, extra: Collection[str] = (),
                        lenient: Collection[str] = ()) -> RunParams:
     """``to_run_params`` on a composed config already turned into plain dicts."""
     values = dict(values)
     values.pop("hydra", None)
+    check_report(values.pop("report", None))
     top = top_level_specs()
     for key, value in values.items():
         if key not in top and key not in PARAM_GROUPS and key not in extra:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Collection
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from models.graph import SocialGraph
     from simulation.params import NetworkParams
+    from simulation.runner import RunParams
 
 # Hydra and the heavy modules (pandas, matplotlib, Mesa, scipy) are imported inside the
 # functions, after the input has been checked, so that a bad input is answered at once.
@@ -58,8 +60,70 @@ def remove_unfinished(output_dir: Path | None) -> bool:
     return False
 
 
+def validated(cfg: DictConfig, added: Collection[str] = ()) -> tuple[RunParams, int]:
+    """Check a composed config as a run or a sweep job would use it.
+
+    Args:
+        cfg: The composed config.
+        added: Keys a sweep adds with ``+`` that only some of its jobs use.
+
+    Returns:
+        The run parameters and the number of replicates.
+
+    Raises:
+        ParameterError: One line naming the offending key, its value and what is allowed.
+    """
+    params = to_run_params(cfg, lenient=set(added))  # checks report.objective too
+    return params, job_settings(cfg).replicates
+
+
+def _added(overrides) -> set[str]:
+    return {str(t).lstrip("+").split("=", 1)[0] for t in overrides if str(t).startswith("+")}
+
+
+def validate_jobs(
+    jobs: Callable[[], list[list[str]]], compose: Callable[[list[str]], DictConfig]
+) -> list[list[str]]:
+    """Compose and check every job of a sweep; on the first bad one, fail in one line.
+
+    Called by the sweeper before any job starts, so a bad value in any job (a preset's
+    list included) stops the whole sweep with exit 2 and nothing started.
+
+    Args:
+        jobs: Returns every job's overrides.
+        compose: Composes one job's config from its overrides.
+
+    Returns:
+        Every job's overrides.
+    """
+    from experiments.sweeping import one_line
+
+    try:
+        overrides = jobs()
+    except ParameterError as exc:
+        fail(str(exc))
+    except Exception as exc:  # Hydra's override grammar errors
+        fail(one_line(exc))
+    added = _added(o for job in overrides for o in job)
+    for i, job in enumerate(overrides):
+        where = f"sweep job {i + 1} of {len(overrides)}: {','.join(job)}; no job was started"
+        try:
+            cfg = compose(job)
+        except Exception as exc:  # Hydra composition errors (unknown key, bad group)
+            fail(f"{one_line(exc)} ({where})")
+        try:
+            validated(cfg, added)
+        except ParameterError as exc:
+            fail(f"{exc} ({where})")
+    return overrides
+
+
 def main(cfg: DictConfig) -> dict | list[dict]:
     """Run the composed config's simulation(s) and write their outputs.
+
+    In a sweep a failing job raises after writing ``failure.json`` with its one-line
+    reason, so the sweeper can go on with the others; replicates that already have a
+    ``summary.json`` (a resumed sweep) are read back, not recomputed.
 
     Returns:
         The summary dict; with ``replicates`` > 1, a list of them (seeds seed, seed+1, ...).
@@ -67,22 +131,41 @@ def main(cfg: DictConfig) -> dict | list[dict]:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    from experiments.sweeping import FAILURE_FILE, one_line, record_failure, watch_launcher
+
     hydra_cfg = HydraConfig.get()
     out = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    # A sweep may add a key (++network.path) that only some of its jobs' options use.
-    added = {t.lstrip("+").split("=", 1)[0] for t in hydra_cfg.overrides.task
-             if t.startswith("+")} if multirun else set()
+    if not multirun:
+        try:
+            params, replicates = validated(cfg)
+            return _run_all(cfg, params, replicates, out, hydra_cfg, multirun)
+        except ParameterError as exc:  # a graph file that cannot be read fails here too
+            fail(str(exc), out)
+        except KeyboardInterrupt:
+            remove_unfinished(out)
+            raise
+    watch_launcher()
+    (out / FAILURE_FILE).unlink(missing_ok=True)  # from an earlier attempt being resumed
     try:
-        params = to_run_params(cfg, lenient=added)
-        replicates = job_settings(cfg).replicates
-    except ParameterError as exc:
-        fail(str(exc), out)
-    try:
+        # A sweep may add a key (++network.path) that only some of its jobs' options use.
+        params, replicates = validated(cfg, _added(hydra_cfg.overrides.task))
         return _run_all(cfg, params, replicates, out, hydra_cfg, multirun)
     except KeyboardInterrupt:
         remove_unfinished(out)
         raise
+    except Exception as exc:
+        record_failure(out, one_line(exc))
+        raise
+
+
+def _finished(directory: Path) -> dict | None:
+    from simulation.outputs import SUMMARY_FILE
+
+    try:
+        return json.loads((directory / SUMMARY_FILE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool):
@@ -91,23 +174,27 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
     from simulation.progress import terminal_progress
     from simulation.runner import run
 
-    write_provenance(out)
     announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
     summaries = []
+    computed = False
     bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
         else None
     for r in range(replicates):
         p = replace(params, seed=params.seed + r)
-        try:  # a graph file that cannot be read fails here, in one line too
-            graph = cached_graph(p.network, p.seed, cache) if cache else None
-            progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
-            result = run(p, graph=graph, progress=progress)
-        except ParameterError as exc:
-            fail(str(exc), out)
+        rdir = replicate_dir(out, p.seed, replicates)
+        done = _finished(rdir) if cache else None
+        if done is not None:  # resumed sweep: this replicate finished before
+            summaries.append(done)
+            continue
+        if not computed:
+            write_provenance(out)
+            computed = True
+        graph = cached_graph(p.network, p.seed, cache) if cache else None
+        progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
+        result = run(p, graph=graph, progress=progress)
         # A figure per replicate would cost more than the run itself: the first only.
-        write_run(result, replicate_dir(out, p.seed, replicates), title=_title(cfg, p.seed),
-                  figure=r == 0)
+        write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0)
         summaries.append(result.summary)
         if bar:
             bar(r + 1, replicates)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,10 @@ KEY_METRICS: dict[str, str] = {
     "profit": "currency",
     "cpa": "currency per adopter",
 }
+#: What a strategist can ask the report to optimise (``report.objective``).
+OBJECTIVES = ("profit", "adopters", "revenue")
+#: Family-wise error rate of the headline's pairwise tests (Holm-corrected).
+ALPHA = 0.05
 #: Below this many seed-matched pairs a lift is shown but flagged as too few for a claim.
 MIN_PAIRS = 5
 CONFIDENCE = 0.95
@@ -285,71 +289,138 @@ def compare(
     return table
 
 
-def fmt_number(x: float | None, signed: bool = False, digits: int | None = None) -> str:
-    """Format a number for a table: thousands separators, fewer decimals for big values."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if digits is None:
-        digits = 0 if abs(x) >= 100 else 2 if abs(x) >= 1 else 3
-    return f"{x:{'+' if signed else ''},.{digits}f}"
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (Holm 1979), in the input order.
 
-
-def headline(
-    table: pd.DataFrame,
-    factors: Sequence[str],
-    *,
-    metric: str = "adopters",
-    unit: str = "adopters",
-    reference_label: str = "baseline",
-    context: str = "",
-) -> str:
-    """One plain sentence about the arm with the largest paired lift in ``metric``.
-
-    Example: ``influencer_seeding: +312 adopters (95% CI +250 to +371) over baseline at
-    equal budget (30 seed-matched pairs, paired t-test p < 0.001)``.
+    The i-th smallest of m p-values is multiplied by m - i + 1 (i from 1), running
+    maxima keep the order, and values are capped at 1. Rejecting adjusted p < alpha
+    keeps the family-wise error rate at alpha for any dependence between the tests.
     """
-    rows = table[(table["metric"] == metric) & table["lift"].notna()]
-    if rows.empty:
-        return f"No paired lift in {metric} to report."
-    top = rows.loc[rows["lift"].astype(float).idxmax()]
-    arm = _arm_label(list(factors), tuple(top[f] for f in factors))
-    p = top["p_ttest"]
-    p_text = "no test" if p is None or pd.isna(p) else "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    low, high = fmt_number(top["lift_ci_low"], True), fmt_number(top["lift_ci_high"], True)
-    ci = f"95% CI {low} to {high}" if pd.notna(top["lift_ci_low"]) else "no CI"
-    line = (
-        f"{arm}: {fmt_number(top['lift'], True)} {unit} ({ci}) over {reference_label}"
-        f"{' ' + context if context else ''} ({int(top['n_pairs'])} seed-matched pairs, "
-        f"paired t-test {p_text})"
-    )
-    if top["n_pairs"] < MIN_PAIRS:
-        line += f". Too few replicates for a claim: need at least {MIN_PAIRS} pairs"
-    elif pd.notna(top["lift_ci_low"]) and top["lift_ci_low"] <= 0 <= top["lift_ci_high"]:
-        line += ". The CI includes zero: no clear difference"
-    return line + "."
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()
 
 
-def wide_table(
-    table: pd.DataFrame, factors: Sequence[str], metrics: Sequence[str] = tuple(KEY_METRICS)
-) -> pd.DataFrame:
-    """One row per arm, one column per metric: ``mean [ci_low, ci_high]`` and the lift."""
-    out: dict[str, dict[str, str]] = {}
-    for _, r in table.iterrows():
-        if r["metric"] not in metrics:
+@dataclass(frozen=True)
+class Contrast:
+    """The paired difference best arm - other arm in the objective.
+
+    Attributes:
+        arm: The other arm's level of the first factor.
+        n_pairs: Seed-matched pairs where both define the objective.
+        diff: Mean paired difference (best - arm).
+        ci: 95 % bootstrap CI of ``diff`` (None below 2 pairs).
+        p: Two-sided paired t-test p-value; 0 for a difference that is the same
+            non-zero value in every pair (no variance across seeds); None if undefined.
+        p_holm: ``p`` after Holm's correction over the scenario's contrasts.
+    """
+
+    arm: object
+    n_pairs: int
+    diff: float
+    ci: tuple[float, float] | None
+    p: float | None
+    p_holm: float | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Which arm is best by the objective in one scenario, and whether that is clear.
+
+    Attributes:
+        scenario: Levels of the factors after the first (empty for a one-factor sweep).
+        objective: The metric maximised.
+        means: Mean objective per arm over seed-matched runs, best first.
+        best: The arm with the largest mean.
+        clear: True when the best arm beats every other arm with Holm-adjusted
+            p < ALPHA, at least MIN_PAIRS pairs each.
+        leaders: The best arm and the arms not significantly worse than it.
+        contrasts: Best minus each other arm, in the order of ``means``.
+    """
+
+    scenario: dict[str, object]
+    objective: str
+    means: dict[object, float]
+    best: object
+    clear: bool
+    leaders: list[object]
+    contrasts: list[Contrast]
+
+
+def _contrast(arm: object, d: np.ndarray, seed: int) -> Contrast:
+    n = int(d.size)
+    ci = bootstrap_ci(d, seed=seed)
+    if n < 2:
+        p = None
+    elif np.all(d == d[0]):
+        p = 0.0 if d[0] != 0 else None
+    else:
+        p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return Contrast(arm, n, float(d.mean()) if n else math.nan, ci, p, None)
+
+
+def decide(
+    runs: pd.DataFrame,
+    factors: Sequence[str],
+    objective: str = "profit",
+    *,
+    pair_on: str = "seed",
+    alpha: float = ALPHA,
+    seed: int = 0,
+) -> list[Decision]:
+    """Name the best level of the first factor by ``objective``, per scenario.
+
+    A scenario is one combination of the other factors' levels (e.g. a product in
+    ``review_incentive``): arms are compared within it, paired by ``pair_on``. The best arm
+    is "clear" only if its paired difference to every other arm is significant after
+    Holm's correction for the number of arms compared (a two-sided paired t-test each).
+
+    Returns:
+        One Decision per scenario, in sorted scenario order.
+    """
+    factors = list(factors)
+    if not factors:
+        return []
+    first, others = factors[0], factors[1:]
+    runs, _ = unique_runs(runs, factors, pair_on)
+    groups = runs.groupby(others, sort=True, dropna=False) if others else [((), runs)]
+    decisions = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        values = g.assign(_v=pd.to_numeric(g[objective], errors="coerce"))
+        wide = values.pivot_table(index=pair_on, columns=first, values="_v", aggfunc="mean")
+        if wide.empty:
             continue
-        arm = _arm_label(list(factors), tuple(r[f] for f in factors)) if factors else "all"
-        cell = f"{fmt_number(r['mean'])} [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]"
-        if r["defined"] < r["n"]:
-            cell += f" ({r['defined']}/{r['n']} reached)"
-        d = out.setdefault(arm, {})
-        d[r["metric"]] = cell
-        if pd.notna(r["lift"]):
-            d[f"{r['metric']} lift"] = (
-                f"{fmt_number(r['lift'], True)} [{fmt_number(r['lift_ci_low'], True)}, "
-                f"{fmt_number(r['lift_ci_high'], True)}]"
+        means = wide.mean().dropna().sort_values(ascending=False)
+        if means.empty:
+            continue
+        best = means.index[0]
+        contrasts = [
+            _contrast(arm, (wide[best] - wide[arm]).dropna().to_numpy(), seed)
+            for arm in means.index[1:]
+        ]
+        tested = [i for i, c in enumerate(contrasts) if c.p is not None]
+        adjusted = holm([contrasts[i].p for i in tested]) if tested else []
+        for i, a in zip(tested, adjusted, strict=True):
+            contrasts[i] = replace(contrasts[i], p_holm=a)
+
+        def beaten(c: Contrast) -> bool:
+            return c.p_holm is not None and c.p_holm < alpha and c.n_pairs >= MIN_PAIRS
+
+        beaten_all = all(beaten(c) and c.diff > 0 for c in contrasts)
+        decisions.append(
+            Decision(
+                scenario=dict(zip(others, key, strict=True)),
+                objective=objective,
+                means={a: float(v) for a, v in means.items()},
+                best=best,
+                clear=bool(contrasts) and beaten_all,
+                leaders=[best, *(c.arm for c in contrasts if not beaten(c))],
+                contrasts=contrasts,
             )
-    order = [c for m in metrics for c in (m, f"{m} lift")]
-    wide = pd.DataFrame.from_dict(out, orient="index")
-    wide = wide.reindex(columns=[c for c in order if c in wide.columns]).fillna("")
-    wide.index.name = "arm"
-    return wide
+        )
+    return decisions

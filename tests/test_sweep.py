@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize
 
+from experiments.aggregate import main as aggregate_main
 from experiments.config import group_options, to_run_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,8 @@ def test_sweep_writes_tables_comparison_and_figures(small_sweep):
     assert ads["n_pairs"] == 2
     md = (sweep_dir / "comparison.md").read_text()
     assert "Complete: 4 jobs" in md and "reference: strategy=baseline" in md
-    assert "Too few replicates for a claim" in md  # 2 pairs only
-    for name in ("adoption_curves.png", "metric_bars.png"):
+    assert "Only 2 seed-matched pairs" in md  # too few for a claim
+    for name in ("adoption_curves.png", "metric_bars.png", "profit.png"):
         assert (sweep_dir / name).stat().st_size > 10_000
     assert "[4/4] jobs done" in proc.stdout
     job = sweep_dir / runs["job"].iloc[0]
@@ -79,11 +80,11 @@ def test_interrupted_sweep_lists_the_missing_jobs(small_sweep, tmp_path):
     assert proc.returncode == 0, proc.stderr
     md = (sweep_dir / "comparison.md").read_text()
     assert "**PARTIAL**" in md
-    assert f"unfinished or failed (no summary.json): {unfinished.name}" in md
+    assert f"failed: {unfinished.name}: no summary.json (unfinished: interrupted or killed)" in md
     assert "missing (never started): strategy=baseline,seed=1" in md
     assert unfinished.name in proc.stdout
     runs = pd.read_csv(sweep_dir / "runs.csv")
-    assert (runs["status"] == "missing").sum() == 1 and len(runs) == 3
+    assert runs["status"].value_counts().to_dict() == {"done": 2, "failed": 1, "missing": 1}
 
 
 def test_replicates_make_one_row_per_seed(tmp_path):
@@ -153,3 +154,92 @@ def test_serial_and_joblib_sweeps_give_identical_numbers(tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_csv(serial / "comparison.csv"), pd.read_csv(parallel / "comparison.csv")
     )
+
+
+def _corrupt_summary(job: Path) -> None:
+    (job / "summary.json").write_text('{"adopters": 12, "rev')
+
+
+def _non_numeric(job: Path) -> None:
+    summary = json.loads((job / "summary.json").read_text())
+    summary["adopters"] = "many"
+    (job / "summary.json").write_text(json.dumps(summary))
+
+
+def _header_only(job: Path) -> None:
+    header = (job / "timeseries.csv").read_text().splitlines()[0]
+    (job / "timeseries.csv").write_text(header + "\n")
+
+
+JOB_CORRUPTIONS = {
+    "corrupt summary.json": (_corrupt_summary, "summary.json unreadable (JSONDecodeError"),
+    "deleted timeseries.csv": (lambda j: (j / "timeseries.csv").unlink(), "timeseries.csv missing"),
+    "non-numeric metric": (_non_numeric, "summary.json: adopters = 'many' is not a number"),
+    "header-only timeseries.csv": (_header_only, "timeseries.csv has no rows"),
+}
+
+
+def _aggregate(folder: Path, capsys) -> subprocess.CompletedProcess:
+    """``python -m experiments.aggregate FOLDER`` in this process (an exception fails the test)."""
+    code = aggregate_main([str(folder)])
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess([], code, out.out, out.err)
+
+
+@pytest.mark.parametrize("case", JOB_CORRUPTIONS)
+def test_a_job_with_bad_files_is_a_failed_row_with_its_reason(small_sweep, tmp_path, case,
+                                                             capsys):
+    corrupt, reason = JOB_CORRUPTIONS[case]
+    sweep_dir = tmp_path / "copy"
+    shutil.copytree(small_sweep[0], sweep_dir)
+    job = next(sweep_dir.glob("*seed=1*strategy=ads*"))
+    corrupt(job)
+    proc = _aggregate(sweep_dir, capsys)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    runs = pd.read_csv(sweep_dir / "runs.csv").set_index("job")
+    assert runs.loc[job.name, "status"] == "failed"
+    assert runs.loc[job.name, "reason"].startswith(reason)
+    assert (runs["status"] == "done").sum() == 3
+    md = (sweep_dir / "comparison.md").read_text()
+    assert "**PARTIAL**" in md and f"- failed: {job.name}: {reason}" in md
+
+
+def test_a_broken_multirun_yaml_is_listed_and_the_jobs_still_compared(small_sweep, tmp_path,
+                                                                     capsys):
+    sweep_dir = tmp_path / "copy"
+    shutil.copytree(small_sweep[0], sweep_dir)
+    (sweep_dir / "multirun.yaml").write_text("hydra: [unclosed\n")
+    proc = _aggregate(sweep_dir, capsys)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    md = (sweep_dir / "comparison.md").read_text()
+    assert "multirun.yaml unreadable" in md and "**PARTIAL**" in md
+    assert (pd.read_csv(sweep_dir / "runs.csv")["status"] == "done").sum() == 4
+
+
+def test_folders_that_are_not_one_sweep_are_refused_in_one_line(small_sweep, tmp_path, capsys):
+    many = tmp_path / "sweeps"
+    for name in ("a", "b"):
+        shutil.copytree(small_sweep[0], many / "2026-01-01" / name)
+    (tmp_path / "empty").mkdir()
+    run = next(small_sweep[0].glob("*seed=0*strategy=ads*"))
+    expected = {
+        many: f"{many} is not one sweep: it holds 2 sweep folders",
+        tmp_path / "empty": "holds no sweep (no multirun.yaml and no job folders)",
+        run: "is a single run's folder, not a sweep",
+        tmp_path / "nowhere": "no such folder",
+    }
+    for folder, message in expected.items():
+        proc = _aggregate(folder, capsys)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("peerbuy: error: ") and message in lines[0]
+    assert not list(many.glob("comparison.md")) and not (tmp_path / "empty" / "runs.csv").exists()
+
+
+def test_aggregate_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit) as done:
+        aggregate_main(["--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "SWEEP_DIR" in text and "--objective {profit,adopters,revenue}" in text
+    assert "default: the sweep's report.objective, profit unless set" in text
