@@ -1,0 +1,213 @@
+"""Sweep statistics against hand computations: paired lifts, p-values, notes, formatting.
+
+p-values come from the textbook formulas (t = mean / (sd / sqrt(n)) on n - 1 degrees of
+freedom; the exact signed-rank null distribution), not from the functions under test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from simulation.compare import (
+    MIN_PAIRS,
+    bootstrap_ci,
+    compare,
+    default_reference,
+    fmt_number,
+    headline,
+    paired_lift,
+    wide_table,
+)
+
+
+def paired_t_pvalue(d: np.ndarray) -> float:
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(d.size))
+    return 2 * stats.t.sf(abs(t), d.size - 1)
+
+
+@pytest.mark.parametrize(("x", "kwargs", "text"), [
+    (None, {}, "n/a"),
+    (float("nan"), {}, "n/a"),
+    (1234.56, {}, "1,235"),
+    (-150.4, {}, "-150"),
+    (100.0, {}, "100"),
+    (99.5, {}, "99.50"),
+    (12.3456, {}, "12.35"),
+    (1.0, {}, "1.00"),
+    (0.98765, {}, "0.988"),
+    (5.5, {"signed": True}, "+5.50"),
+    (-250.0, {"signed": True}, "-250"),
+    (3.14159, {"digits": 1}, "3.1"),
+    (2500.0, {"signed": True, "digits": 1}, "+2,500.0"),
+])
+def test_fmt_number(x, kwargs, text):
+    assert fmt_number(x, **kwargs) == text
+
+
+def test_paired_lift_matches_the_textbook_tests():
+    arm, ref = np.array([3.0, 5.0, 10.0, 7.0]), np.array([1.0, 2.0, 4.0, 8.0])
+    d = arm - ref  # 2, 3, 6, -1
+    lift = paired_lift(arm, ref, seed=4)
+    assert lift.n_pairs == 4 and lift.mean == 2.5 and lift.note == ""
+    assert lift.p_ttest == pytest.approx(paired_t_pvalue(d), rel=1e-12)
+    # Signed ranks 2, 3, 4, -1: W- = 1; of the 16 equally likely sign patterns, those with
+    # min(W+, W-) <= 1 are 4 (W = 0, 1 on either side): p = 4 / 16.
+    assert lift.p_wilcoxon == pytest.approx(4 / 16, rel=1e-12)
+    assert lift.ci == bootstrap_ci(d, seed=4)
+
+
+def test_paired_lift_drops_missing_pairs_and_says_why_tests_are_missing():
+    nan = float("nan")
+    lift = paired_lift(np.array([1.0, nan, 4.0, 9.0]), np.array([0.0, 1.0, nan, 5.0]))
+    assert lift.n_pairs == 2 and lift.mean == 2.5  # pairs (1, 0) and (9, 5)
+    assert lift.p_ttest == pytest.approx(paired_t_pvalue(np.array([1.0, 4.0])), rel=1e-12)
+    assert paired_lift(np.array([nan]), np.array([1.0])) == (
+        paired_lift(np.array([]), np.array([])))
+    none = paired_lift(np.array([nan]), np.array([1.0]))
+    assert (none.n_pairs, none.mean, none.ci, none.note) == (0, None, None, "no pairs")
+    one = paired_lift(np.array([5.0]), np.array([2.0]))
+    assert (one.n_pairs, one.mean, one.ci, one.p_ttest, one.note) == (1, 3.0, None, None,
+                                                                     "one pair")
+    same = paired_lift(np.array([5.0, 6.0]), np.array([2.0, 3.0]))
+    assert (same.mean, same.ci, same.p_ttest, same.p_wilcoxon) == (3.0, (3.0, 3.0), None, None)
+    assert same.note == "constant difference: no test"
+
+
+def test_bootstrap_ci_width_follows_the_confidence_level():
+    # n = 400 from N(0, 1): the CI of the mean is about mean +- z se, z = 1.96 at 95 %
+    # and 0.674 at 50 %; bootstrap widths agree with 2 z se within 15 %.
+    x = np.random.default_rng(2).normal(0.0, 1.0, 400)
+    se = x.std(ddof=1) / 20
+    for confidence in (0.95, 0.5):
+        low, high = bootstrap_ci(x, confidence=confidence, n_resamples=2000, seed=1)
+        z = stats.norm.ppf(0.5 + confidence / 2)
+        assert high - low == pytest.approx(2 * z * se, rel=0.15)
+        assert low < x.mean() < high
+    assert bootstrap_ci(x, seed=1) != bootstrap_ci(x, seed=2)
+    # A lumpy sample where BCa is undefined still gets a finite (percentile) interval.
+    low, high = bootstrap_ci([0.0] * 9 + [1.0], seed=0)
+    assert 0.0 <= low <= 0.1 <= high <= 1.0
+
+
+def runs_table() -> pd.DataFrame:
+    # baseline and ads on seeds 0..2; ads misses time_to_50pct on seed 2.
+    return pd.DataFrame({
+        "strategy": ["baseline"] * 3 + ["ads"] * 3,
+        "seed": [0, 1, 2, 0, 1, 2],
+        "adopters": [100.0, 110.0, 90.0, 130.0, 150.0, 110.0],
+        "time_to_50pct": [40.0, 50.0, 60.0, 30.0, 35.0, None],
+    })
+
+
+def test_compare_table_by_hand():
+    t = compare(runs_table(), ["strategy"], metrics=["adopters", "time_to_50pct"], seed=3)
+    assert list(t.columns) == [
+        "strategy", "metric", "n", "defined", "mean", "std", "ci_low", "ci_high", "lift",
+        "lift_ci_low", "lift_ci_high", "n_pairs", "p_ttest", "p_wilcoxon", "is_reference",
+        "note",
+    ]
+    t = t.set_index(["strategy", "metric"])
+    ads = t.loc[("ads", "adopters")]
+    assert (ads["n"], ads["defined"], ads["mean"]) == (3, 3, 130.0)
+    assert ads["std"] == pytest.approx(20.0, rel=1e-12)  # 130 +- 20, ddof 1
+    assert (ads["ci_low"], ads["ci_high"]) == bootstrap_ci([130.0, 150.0, 110.0], seed=3)
+    d = np.array([30.0, 40.0, 20.0])
+    assert ads["lift"] == 30.0 and ads["n_pairs"] == 3
+    assert ads["p_ttest"] == pytest.approx(paired_t_pvalue(d), rel=1e-12)
+    assert ads["p_wilcoxon"] == pytest.approx(2 / 8, rel=1e-12)  # all 3 signs positive
+    assert (ads["lift_ci_low"], ads["lift_ci_high"]) == bootstrap_ci(d, seed=3)
+    assert ads["note"] == f"only 3 pairs: too few for a claim (need {MIN_PAIRS})"
+    assert not ads["is_reference"]
+    t50 = t.loc[("ads", "time_to_50pct")]
+    assert (t50["n"], t50["defined"], t50["mean"], t50["n_pairs"]) == (3, 2, 32.5, 2)
+    assert t50["lift"] == -12.5  # seeds 0 and 1: 30 - 40, 35 - 50
+    base = t.loc[("baseline", "adopters")]
+    assert base["is_reference"] and pd.isna(base["lift"]) and base["note"] == ""
+    assert (base["mean"], base["std"]) == (100.0, 10.0)
+
+
+def test_compare_notes_join_and_single_runs():
+    runs = pd.DataFrame({"strategy": ["baseline", "ads"], "seed": [0, 0],
+                         "adopters": [10.0, 15.0]})
+    t = compare(runs, ["strategy"], metrics=["adopters"]).set_index("strategy")
+    assert t.loc["ads", "note"] == f"one pair; only 1 pairs: too few for a claim (need {MIN_PAIRS})"
+    assert pd.isna(t.loc["ads", "std"]) and pd.isna(t.loc["ads", "ci_low"])
+    assert t.loc["ads", "lift"] == 5.0
+
+
+def test_compare_pairs_on_another_column():
+    runs = runs_table().rename(columns={"seed": "replicate"})
+    t = compare(runs, ["strategy"], metrics=["adopters"], pair_on="replicate")
+    assert t.set_index("strategy").loc["ads", "n_pairs"] == 3
+
+
+def test_default_reference():
+    runs = pd.DataFrame({"strategy": ["ads", "baseline"], "k": [20, 5], "mix": [1, "a"]})
+    assert default_reference(runs, []) == {}
+    assert default_reference(runs, ["strategy", "k"]) == {"strategy": "baseline"}
+    assert default_reference(runs, ["k", "strategy"]) == {"k": 5}
+    assert default_reference(runs.assign(strategy=["ads", "referral"]), ["strategy"]) == {
+        "strategy": "ads"}
+    assert default_reference(runs, ["mix"]) == {"mix": 1}  # mixed types sort as text
+
+
+def test_headline_sentences():
+    t = compare(runs_table(), ["strategy"], metrics=["adopters"], seed=3)
+    low, high = bootstrap_ci(np.array([30.0, 40.0, 20.0]), seed=3)
+    p = paired_t_pvalue(np.array([30.0, 40.0, 20.0]))
+    assert headline(t, ["strategy"], context="at equal budget") == (
+        f"ads: +30.00 adopters (95% CI {fmt_number(low, True)} to {fmt_number(high, True)}) "
+        f"over baseline at equal budget (3 seed-matched pairs, paired t-test p = {p:.3f}). "
+        f"Too few replicates for a claim: need at least {MIN_PAIRS} pairs.")
+    assert headline(t, ["strategy"], metric="spend") == "No paired lift in spend to report."
+    # Many clear pairs: p < 0.001, and no warning.
+    base = np.arange(20.0)
+    many = pd.DataFrame({"strategy": ["baseline"] * 20 + ["ads"] * 20,
+                         "seed": list(range(20)) * 2,
+                         "adopters": np.concatenate([base, base + 100 + base % 3])})
+    line = headline(compare(many, ["strategy"], metrics=["adopters"]), ["strategy"],
+                    unit="buyers", reference_label="no ads")
+    low, high = bootstrap_ci(base % 3 + 100)
+    assert line == (f"ads: +101 buyers (95% CI {fmt_number(low, True)} to "
+                    f"{fmt_number(high, True)}) over no ads (20 seed-matched pairs, "
+                    "paired t-test p < 0.001).")
+    # A lift whose CI straddles zero says so; constant differences have no test.
+    noisy = many.assign(adopters=np.concatenate([base, base + np.tile([5.0, -6.0], 10)]))
+    assert headline(compare(noisy, ["strategy"], metrics=["adopters"]), ["strategy"]).endswith(
+        "The CI includes zero: no clear difference.")
+    const = many.assign(adopters=np.concatenate([base, base + 7]))
+    assert "(20 seed-matched pairs, paired t-test no test)." in headline(
+        compare(const, ["strategy"], metrics=["adopters"]), ["strategy"])
+
+
+def test_headline_picks_the_largest_lift_and_labels_two_factor_arms():
+    runs = pd.DataFrame([
+        {"k": k, "net": net, "seed": s, "adopters": 10.0 * k * (1 + (net == "ba")) + s % 2}
+        for k in (0, 1, 2) for net in ("ba", "ws") for s in range(6)
+    ])
+    t = compare(runs, ["k", "net"], metrics=["adopters"], reference={"k": 0})
+    assert headline(t, ["k", "net"]).startswith("k=2, net=ba: +40.00 adopters")
+
+
+def test_wide_table_cells():
+    t = compare(runs_table(), ["strategy"], metrics=["adopters", "time_to_50pct"], seed=3)
+    wide = wide_table(t, ["strategy"], metrics=["time_to_50pct", "adopters"])
+    assert wide.index.name == "arm" and list(wide.index) == ["ads", "baseline"]
+    assert list(wide.columns) == ["time_to_50pct", "time_to_50pct lift", "adopters",
+                                  "adopters lift"]
+    r = t.set_index(["strategy", "metric"]).loc[("ads", "adopters")]
+    assert wide.loc["ads", "adopters"] == (
+        f"130 [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]")
+    assert wide.loc["ads", "adopters lift"] == (
+        f"+30.00 [{fmt_number(r['lift_ci_low'], True)}, {fmt_number(r['lift_ci_high'], True)}]")
+    assert wide.loc["ads", "time_to_50pct"].endswith(" (2/3 reached)")
+    assert wide.loc["baseline", "adopters lift"] == ""  # the reference has no lift
+    # Metrics not asked for are skipped, wherever they come in the table.
+    only = wide_table(t, ["strategy"], metrics=["time_to_50pct"])
+    assert list(only.columns) == ["time_to_50pct", "time_to_50pct lift"]
+    assert list(wide_table(t, [], metrics=["adopters"]).index) == ["all"]
