@@ -52,13 +52,16 @@ def chain(n: int = 10) -> nx.DiGraph:
 def star_and_pair() -> nx.Graph:
     g = nx.star_graph(4)  # hub 0 (4 followers), leaves 1..4 (1 follower each)
     g.add_edge(5, 6)
+    g.add_node(7)  # nobody follows 7: the cheapest (fee_base alone), ranked last
     return g
 
 
 @pytest.mark.parametrize(("budget", "seeds", "spend"), [
     (None, [0, 1], (10 + 3 * 4) + (10 + 3 * 1)),  # hub, then the lowest-index leaf
+    (35.0, [0, 1], (10 + 3 * 4) + (10 + 3 * 1)),  # exactly enough for both
     (30.0, [0], 10 + 3 * 4),  # the leaf (13) no longer fits, and 8 left < fee_base
     (20.0, [1], 10 + 3 * 1),  # the hub (22) does not fit; a leaf does; then 7 < 10
+    (32.0, [0, 7], (10 + 3 * 4) + 10),  # 10 left = fee_base: only 7 (no followers) fits
 ])
 def test_influencer_fee_is_base_plus_per_follower(engine, budget, seeds, spend):
     seeding = InfluencerSeeding(k=2, targeting="degree", fee_base=10.0, fee_per_follower=3.0)
@@ -105,31 +108,34 @@ def test_influencer_posts_at_post_prob_only_for_post_days(engine):
 # More reviews ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("review_prob", "incentive"), [(0.0, 1.0), (0.5, 0.5), (0.0, 0.0)])
+@pytest.mark.parametrize(("review_prob", "incentive"),
+                         [(0.0, 1.0), (0.5, 0.5), (0.0, 0.0), (1.0, 0.0)])
 def test_review_incentive_adds_to_review_prob_and_costs_per_review(engine, review_prob,
                                                                     incentive):
     # Three buyers on day 2 review on day 3 when review_prob + incentive = 1.
     more = MoreReviews(incentive=incentive, cost_per_review=4.0)
     r = Run(engine, nx.path_graph(3), quiet(review_prob=review_prob, **BUYERS),
             strategies=(more,), steps=5)
-    if review_prob + incentive == 1.0:
+    if incentive == 0.0:  # reviews without an incentive are not paid for
+        assert r.col("reviews")[-1] == 3 * review_prob and r.summary["spend"] == 0.0
+    else:
         assert r.col("reviews") == [0, 0, 0, 3, 3, 3]
         assert r.col("spend") == [0.0, 0.0, 0.0, 3 * 4.0, 0.0, 0.0]
-    else:
-        assert r.col("reviews")[-1] == 0 and r.summary["spend"] == 0.0
 
 
-def test_incentive_stops_after_the_day_the_budget_runs_out(engine):
+@pytest.mark.parametrize(("budget", "reviews"), [(7.5, 2), (5.0, 1), (None, 4)])
+def test_incentive_stops_after_the_day_the_budget_runs_out(engine, budget, reviews):
     # Chain: consumer k buys on day 2k and would review on day 2k+1 (incentive only).
     # Budget 7.5 at 5 per review: day 3 pays 5 (2.5 left), day 5 pays 5 (overshoot,
     # the day's events), so from day 7 the incentive is off and consumer 3 never reviews.
+    # Budget 5: nothing left after day 3. No cap: consumers 1..4 review by day 9.
     more = MoreReviews(incentive=1.0, cost_per_review=5.0)
     consumer = quiet(persuasion=1.0, impulse_prob=1.0, share_prob=1.0)
     r = Run(engine, chain(6), consumer, strategies=(free_seeding(), more), steps=9,
-            budget=7.5)
-    spend = r.col("spend")
-    assert spend[3] == 5.0 and spend[5] == 5.0 and sum(spend) == 10.0
-    assert r.col("reviews")[-1] == 2
+            budget=budget)
+    assert r.col("spend") == [5.0 if t % 2 and 3 <= t <= 2 * reviews + 1 else 0.0
+                              for t in range(10)]
+    assert r.col("reviews")[-1] == reviews
 
 
 def test_seeded_reviews_are_paid_at_launch_and_shown_from_day_zero(engine):
@@ -210,6 +216,9 @@ def test_referral_rewards_first_purchases_through_shares_until_the_budget_is_gon
     assert r.col("new_adopters") == [0, 0, 1, 0, 1, 0, 1, 0, 1]
     no_cap = Run(engine, chain(8), consumer, GOOD, (free_seeding(), referral), steps=8)
     assert no_cap.col("spend") == [0.0, 0, 0, 0, 10.0, 0, 10.0, 0, 10.0]
+    exact = Run(engine, chain(8), consumer, GOOD, (free_seeding(), referral), steps=8,
+                budget=10.0)  # nothing left after day 4
+    assert exact.col("spend") == [0.0, 0, 0, 0, 10.0, 0, 0, 0, 0]
 
 
 # Community ----------------------------------------------------------------------------
@@ -256,8 +265,9 @@ def test_community_running_cost_stops_with_the_budget_and_so_do_its_levers(engin
     # 25 a day while the budget covers a whole day: days 1 and 2 of a 60 budget. From
     # day 3 forgetting is back (forget_prob 1), so the aware forget on day 3.
     community = Community(forget_multiplier=0.0, cost_per_step=25.0)
-    r = Run(engine, nx.path_graph(3), quiet(discovery_prob=1.0, forget_prob=1.0),
-            strategies=(community,), steps=4, budget=60.0)
-    assert r.col("spend") == [0.0, 25.0, 25.0, 0.0, 0.0]
-    assert r.col("aware") == [0, 3, 3, 0, 3]
-    assert r.summary["spend"] == 50.0
+    for budget in (60.0, 50.0):  # 50 pays exactly two days
+        r = Run(engine, nx.path_graph(3), quiet(discovery_prob=1.0, forget_prob=1.0),
+                strategies=(community,), steps=4, budget=budget)
+        assert r.col("spend") == [0.0, 25.0, 25.0, 0.0, 0.0]
+        assert r.col("aware") == [0, 3, 3, 0, 3]
+        assert r.summary["spend"] == 50.0
