@@ -105,6 +105,25 @@ def test_influencer_posts_at_post_prob_only_for_post_days(engine):
     assert r.col("shares_positive") == [0, 1, 1, 0, 0, 0]
 
 
+@pytest.mark.parametrize(("post_days", "via_influencer", "reviews"),
+                         [(0, 0, 5), (1, 4, 5), (60, 4, 4)])
+def test_post_days_is_the_contract_after_which_the_influencer_is_a_customer(
+        engine, post_days, via_influencer, reviews):
+    # The hub posts every day (post_prob 1 under contract, share_prob 1 afterwards);
+    # leaves become aware on day 1, through the influencer channel only if day 1 is
+    # under contract (otherwise the post is an organic share), buy on day 2 and review
+    # on day 3. The hub reviews on the first day after its contract (day post_days + 1)
+    # and never under contract; its fee (10 + 1 x 4 followers) does not depend on it.
+    seeding = InfluencerSeeding(k=1, post_prob=1.0, trust=1.0, post_days=post_days,
+                                fee_base=10.0, fee_per_follower=1.0)
+    consumer = quiet(persuasion=1.0, impulse_prob=1.0, share_prob=1.0, review_prob=1.0)
+    r = Run(engine, nx.star_graph(4), consumer, GOOD, (seeding,), steps=4)
+    assert r.summary["adopters_via_influencer"] == via_influencer
+    assert r.summary["adopters_via_share"] == 4 - via_influencer
+    assert r.summary["reviews"] == reviews and r.summary["spend"] == 14.0
+    assert r.col("shares_positive") == [0, 1, 1, 5, 5]
+
+
 # More reviews ---------------------------------------------------------------------------
 
 
