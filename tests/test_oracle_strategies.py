@@ -168,6 +168,15 @@ def test_seeded_reviews_are_paid_at_launch_and_shown_from_day_zero(engine):
     assert r.col("reviews") == [2, 2] and r.summary["spend"] == 14.0
 
 
+def test_costs_of_one_day_add_up(engine):
+    # Day 3: the community's running cost (2), three incentivised reviews (3 x 4) and a
+    # referred purchase (0: nobody heard from a friend) are all paid on the same day.
+    strategies = (Community(cost_per_step=2.0), MoreReviews(incentive=1.0, cost_per_review=4.0),
+                  Referral(reward=100.0))
+    r = Run(engine, nx.path_graph(3), quiet(**BUYERS), GOOD, strategies, steps=4)
+    assert r.col("spend") == [0.0, 2.0, 2.0, 2.0 + 3 * 4.0, 2.0]
+
+
 # Ads ----------------------------------------------------------------------------------
 
 

@@ -114,11 +114,12 @@ def test_star_with_ads_and_research(engine):
 
 
 def test_pair_that_never_buys(engine):
-    # Two friends discover the product on day 1, research on day 2, abandon on day 3.
+    # Two friends discover the product on day 1, research on day 2, abandon on day 3,
+    # the last day.
     consumer = quiet(discovery_prob=1.0, interest_prob=1.0, abandon_prob=1.0)
-    out = summary(engine, nx.path_graph(2), consumer, ProductParams(), steps=4)
+    out = summary(engine, nx.path_graph(2), consumer, ProductParams(), steps=3)
     assert out == {
-        "seed": 0, "n": 2, "steps": 4, "engine": engine,
+        "seed": 0, "n": 2, "steps": 3, "engine": engine,
         "adopters": 0, "adoption_rate": 0.0, "seeded": 0, "reach": 2, "reach_rate": 1.0,
         "purchases": 0, "repeat_purchases": 0,
         "time_to_10pct": None, "time_to_50pct": None,
@@ -130,6 +131,18 @@ def test_pair_that_never_buys(engine):
         "reviews": 0, "avg_rating": None, "shares_positive": 0, "shares_negative": 0,
         "revenue": 0.0, "spend": 0.0, "gross_profit": 0.0, "profit": 0.0, "cpa": None,
     }
+
+
+def test_adoption_thresholds_count_consumers(engine):
+    # The chain of test_chain_of_shares with 20 consumers: consumer k buys on day 2k.
+    # 10 % of 20 is 2 adopters (day 4); 50 % (10 adopters) is not reached in 8 days.
+    seeding = InfluencerSeeding(k=1, post_prob=1.0, trust=1.0, fee_base=0.0,
+                                fee_per_follower=0.0)
+    consumer = quiet(persuasion=1.0, impulse_prob=1.0, share_prob=1.0)
+    out = summary(engine, nx.path_graph(20, create_using=nx.DiGraph), consumer,
+                  ProductParams(), (seeding,), steps=8)
+    assert (out["adopters"], out["adoption_rate"]) == (4, 4 / 20)
+    assert (out["time_to_10pct"], out["time_to_50pct"]) == (4, None)
 
 
 def test_pair_of_satisfied_customers_who_buy_again(engine):
