@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -83,4 +81,4 @@ def summarize(
         profit=gross_profit - spend,
         cpa=_ratio(spend, adopters),
     )
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+    return out

@@ -139,5 +139,8 @@ def test_no_event_bound_is_just_above_the_last_threshold():
     assert bound == pytest.approx(threshold * (1 + 1e-9) + 1e-9, rel=1e-15)
     assert threshold < bound < threshold + 3e-9
     assert rules.no_event_bound() == pytest.approx(1e-9)
+    three = 0.5 + 0.5 * 0.5 + 0.25 * 0.5  # 0.875
+    assert rules.no_event_bound(0.5, 0.5, 0.5) == pytest.approx(
+        three * (1 + 1e-9) + 1e-9, rel=1e-15)
     # Consistent with competing: at the bound no event can fire.
     assert rules.competing(bound, 0.2, 0.5) == 2

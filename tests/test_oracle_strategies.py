@@ -142,7 +142,7 @@ def test_review_incentive_adds_to_review_prob_and_costs_per_review(engine, revie
         assert r.col("spend") == [0.0, 0.0, 0.0, 3 * 4.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize(("budget", "reviews"), [(7.5, 2), (5.0, 1), (None, 4)])
+@pytest.mark.parametrize(("budget", "reviews"), [(7.5, 2), (5.5, 2), (5.0, 1), (None, 4)])
 def test_incentive_stops_after_the_day_the_budget_runs_out(engine, budget, reviews):
     # Chain: consumer k buys on day 2k and would review on day 2k+1 (incentive only).
     # Budget 7.5 at 5 per review: day 3 pays 5 (2.5 left), day 5 pays 5 (overshoot,
@@ -247,6 +247,9 @@ def test_referral_rewards_first_purchases_through_shares_until_the_budget_is_gon
     exact = Run(engine, chain(8), consumer, GOOD, (free_seeding(), referral), steps=8,
                 budget=10.0)  # nothing left after day 4
     assert exact.col("spend") == [0.0, 0, 0, 0, 10.0, 0, 0, 0, 0]
+    little = Run(engine, chain(8), consumer, GOOD, (free_seeding(), referral), steps=8,
+                 budget=10.5)  # 0.5 left after day 4 is still some budget
+    assert little.col("spend") == [0.0, 0, 0, 0, 10.0, 0, 10.0, 0, 0]
 
 
 # Community ----------------------------------------------------------------------------
