@@ -38,6 +38,8 @@ def test_step_record_levels_and_flows():
     empty = step_record(0, np.zeros(7, int), StepTally(), 0, ReviewBoard(ProductParams()),
                         0.0, 10.0)
     assert math.isnan(empty["avg_rating"]) and empty["revenue"] == 0.0
+    with pytest.raises(ValueError):  # one count per journey state, no more, no fewer
+        step_record(0, np.zeros(6, int), StepTally(), 0, board, 0.0, 10.0)
 
 
 def test_day_probs_apply_every_lever():
