@@ -7,7 +7,9 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from scipy import stats
 
+from models.draws import Decision, decision_key, split_seed, uniform
 from models.graph import SocialGraph
 from models.market import (
     TIMESERIES_COLUMNS,
@@ -83,3 +85,26 @@ def test_open_market_refuses_a_bad_seed():
     with pytest.raises(ParameterError) as err:
         open_market(graph, ConsumerParams(), ProductParams(), (), None, seed=-1)
     assert str(err.value) == "seed = -1: must be an integer >= 0"
+
+
+def test_random_targeting_draws_from_the_targeting_stream():
+    # README: the seed is split into graph, ties, targeting and decision streams; random
+    # targeting hires down a permutation drawn from the targeting stream.
+    graph = SocialGraph.from_networkx(nx.empty_graph(50))
+    seeding = InfluencerSeeding(k=5, targeting="random", fee_base=0.0, fee_per_follower=0.0)
+    for seed in (0, 7):
+        opening = open_market(graph, ConsumerParams(), ProductParams(), (seeding,), None, seed)
+        order = np.random.default_rng(split_seed(seed)["targeting"]).permutation(50)
+        assert opening.seeds.tolist() == sorted(order[:5].tolist())
+
+
+def test_influencers_experience_is_drawn_on_day_zero():
+    # Stars = the latent quality + noise x z rounded and clipped, z the normal deviate of
+    # the (day 0, consumer, satisfaction) uniform: the same for every strategy run with
+    # this seed (common random numbers).
+    graph = SocialGraph.from_networkx(nx.star_graph(30))
+    seeding = InfluencerSeeding(k=20, fee_base=0.0, fee_per_follower=0.0)
+    opening = open_market(graph, ConsumerParams(rating_noise=1.5), ProductParams(quality=3.2),
+                          (seeding,), None, seed=5)
+    z = stats.norm.ppf(uniform(decision_key(5), 0, Decision.SATISFACTION, opening.seeds))
+    assert opening.seed_stars.tolist() == np.clip(np.floor(3.2 + 1.5 * z + 0.5), 1, 5).tolist()
