@@ -178,11 +178,41 @@ def test_headline_sentences():
                     "paired t-test p < 0.001).")
     # A lift whose CI straddles zero says so; constant differences have no test.
     noisy = many.assign(adopters=np.concatenate([base, base + np.tile([5.0, -6.0], 10)]))
-    assert headline(compare(noisy, ["strategy"], metrics=["adopters"]), ["strategy"]).endswith(
-        "The CI includes zero: no clear difference.")
+    noisy_line = headline(compare(noisy, ["strategy"], metrics=["adopters"]), ["strategy"])
+    assert noisy_line.startswith("ads: -0.500 adopters (95% CI ")
+    assert noisy_line.endswith("The CI includes zero: no clear difference.")
     const = many.assign(adopters=np.concatenate([base, base + 7]))
     assert "(20 seed-matched pairs, paired t-test no test)." in headline(
         compare(const, ["strategy"], metrics=["adopters"]), ["strategy"])
+
+
+def one_lift(lift=3.0, low=1.0, high=5.0, n_pairs=5, p=0.02) -> pd.DataFrame:
+    """A comparison table by hand: the reference and one arm with this lift."""
+    return pd.DataFrame({
+        "strategy": ["baseline", "ads"], "metric": ["adopters"] * 2, "lift": [None, lift],
+        "lift_ci_low": [None, low], "lift_ci_high": [None, high], "n_pairs": [None, n_pairs],
+        "p_ttest": [None, p],
+    })
+
+
+@pytest.mark.parametrize(("table", "end"), [
+    (one_lift(), "(5 seed-matched pairs, paired t-test p = 0.020)."),  # 5 pairs are enough
+    (one_lift(p=0.001), "paired t-test p = 0.001)."),  # p < 0.001 only below it
+    (one_lift(p=0.0009), "paired t-test p < 0.001)."),
+    (one_lift(low=0.0, high=5.0), "The CI includes zero: no clear difference."),
+    (one_lift(lift=-3.0, low=-5.0, high=0.0), "The CI includes zero: no clear difference."),
+    (one_lift(lift=1.5, low=0.5, high=2.0), "(5 seed-matched pairs, paired t-test p = 0.020)."),
+    (one_lift(n_pairs=4), "Too few replicates for a claim: need at least 5 pairs."),
+])
+def test_headline_boundaries(table, end):
+    assert headline(table, ["strategy"]).endswith(end)
+
+
+def test_headline_without_a_ci():
+    line = headline(one_lift(low=None, high=None, n_pairs=1, p=None), ["strategy"])
+    assert line == ("ads: +3.00 adopters (no CI) over baseline (1 seed-matched pairs, paired "
+                    f"t-test no test). Too few replicates for a claim: need at least {MIN_PAIRS} "
+                    "pairs.")
 
 
 def test_headline_picks_the_largest_lift_and_labels_two_factor_arms():
@@ -205,7 +235,9 @@ def test_wide_table_cells():
         f"130 [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]")
     assert wide.loc["ads", "adopters lift"] == (
         f"+30.00 [{fmt_number(r['lift_ci_low'], True)}, {fmt_number(r['lift_ci_high'], True)}]")
-    assert wide.loc["ads", "time_to_50pct"].endswith(" (2/3 reached)")
+    r50 = t.set_index(["strategy", "metric"]).loc[("ads", "time_to_50pct")]
+    assert wide.loc["ads", "time_to_50pct"] == (
+        f"32.50 [{fmt_number(r50['ci_low'])}, {fmt_number(r50['ci_high'])}] (2/3 reached)")
     assert wide.loc["baseline", "adopters lift"] == ""  # the reference has no lift
     # Metrics not asked for are skipped, wherever they come in the table.
     only = wide_table(t, ["strategy"], metrics=["time_to_50pct"])
