@@ -21,6 +21,7 @@ from simulation.compare import (
     fmt_number,
     headline,
     paired_lift,
+    unique_runs,
     wide_table,
 )
 
@@ -243,3 +244,52 @@ def test_wide_table_cells():
     only = wide_table(t, ["strategy"], metrics=["time_to_50pct"])
     assert list(only.columns) == ["time_to_50pct", "time_to_50pct lift"]
     assert list(wide_table(t, [], metrics=["adopters"]).index) == ["all"]
+
+
+def test_compare_edges_by_hand():
+    nan = float("nan")
+    rng = np.random.default_rng(5)
+    runs = pd.DataFrame({
+        "strategy": ["baseline"] * 30 + ["ads"] * 30 + ["tiny"] * 2,
+        "seed": list(range(30)) * 2 + [0, 1],
+        "adopters": np.concatenate([rng.normal(100, 10, 60), [4.0, 7.0]]),
+        # undefined for every ads run; an empty text cell (as read from a CSV) is missing
+        "time_to_50pct": [40.0] * 29 + [""] + [nan] * 30 + [30.0, 31.0],
+    })
+    t = compare(runs, ["strategy"], metrics=["adopters", "time_to_50pct"])
+    t = t.set_index(["strategy", "metric"])
+    ads = runs[runs["strategy"] == "ads"]["adopters"].to_numpy()
+    assert (t.loc[("ads", "adopters"), "ci_low"],
+            t.loc[("ads", "adopters"), "ci_high"]) == bootstrap_ci(ads, seed=0)
+    assert t.loc[("tiny", "adopters"), "std"] == pytest.approx(3 / math.sqrt(2), rel=1e-12)
+    none = t.loc[("ads", "time_to_50pct")]
+    assert (none["defined"], none["n_pairs"]) == (0, 0)
+    assert pd.isna(none["mean"]) and pd.isna(none["std"]) and none["note"] == "no pairs"
+    assert t.loc[("baseline", "time_to_50pct"), "defined"] == 29
+
+
+def test_compare_against_a_chosen_reference_and_a_missing_level():
+    runs = runs_table()
+    runs.loc[runs["strategy"] == "ads", "strategy"] = None  # e.g. a budget left unset
+    t = compare(runs, ["strategy"], metrics=["adopters"], reference={"strategy": "baseline"})
+    assert len(t) == 2 and t["strategy"].isna().sum() == 1
+    assert t[t["strategy"].isna()]["lift"].item() == 30.0
+    back = compare(runs_table(), ["strategy"], metrics=["adopters"],
+                   reference={"strategy": "ads"}).set_index("strategy")
+    assert back.loc["baseline", "lift"] == -30.0 and back.loc["ads", "is_reference"]
+
+
+def test_unique_runs_keeps_the_first_of_each_arm_and_seed():
+    runs = pd.DataFrame({
+        "strategy": ["ads", "ads", "ads", None, None, "baseline"],
+        "seed": [1, 1, 1, 2, 2, 1],
+        "job": ["a", "b", "c", "d", "e", "f"],  # different jobs, same (arm, seed)
+    })
+    kept, dropped = unique_runs(runs, ["strategy"])
+    assert kept["job"].tolist() == ["a", "d", "f"]
+    assert dropped.pop(("ads",)) == 2
+    ((missing, count),) = dropped.items()  # the arm without a strategy value (NaN)
+    assert len(missing) == 1 and pd.isna(missing[0]) and count == 1
+    kept, dropped = unique_runs(runs, [])
+    assert kept["job"].tolist() == ["a", "d"] and dropped == {(): 4}
+    assert unique_runs(runs.iloc[[0, 3, 5]], ["strategy"])[1] == {}
