@@ -293,3 +293,31 @@ def test_unique_runs_keeps_the_first_of_each_arm_and_seed():
     kept, dropped = unique_runs(runs, [])
     assert kept["job"].tolist() == ["a", "d"] and dropped == {(): 4}
     assert unique_runs(runs.iloc[[0, 3, 5]], ["strategy"])[1] == {}
+
+
+def test_resampling_is_seeded_and_sized_as_asked():
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(10, 2, 30), rng.normal(9, 2, 30)
+    assert bootstrap_ci(a) == bootstrap_ci(a, seed=0)
+    assert bootstrap_ci(a, n_resamples=50, seed=1) != bootstrap_ci(a, seed=1)
+    assert paired_lift(a, b).ci == bootstrap_ci(a - b, seed=0)
+    assert paired_lift(a, b, seed=6).ci == bootstrap_ci(a - b, seed=6)
+    runs = pd.DataFrame({"strategy": ["baseline"] * 30 + ["ads"] * 30,
+                         "seed": list(range(30)) * 2, "adopters": np.concatenate([b, a])})
+    row = compare(runs, ["strategy"], metrics=["adopters"], seed=6).set_index("strategy")
+    assert (row.loc["ads", "lift_ci_low"], row.loc["ads", "lift_ci_high"]) == (
+        bootstrap_ci(a - b, seed=6))
+    assert row.loc["ads", "note"] == ""  # enough pairs, nothing dropped
+
+
+def test_notes_join_duplicates_and_lift_notes():
+    # Five distinct seeds per arm (enough pairs), seed 0 run twice in each arm, and a
+    # constant difference of 2.
+    runs = pd.DataFrame({"strategy": ["baseline"] * 6 + ["ads"] * 6,
+                         "seed": [0, 0, 1, 2, 3, 4] * 2,
+                         "adopters": [1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 3.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    t = compare(runs, ["strategy"], metrics=["adopters"]).set_index("strategy")
+    dup = "1 duplicate runs of the same seed dropped (overlapping seeds): each seed counted once"
+    assert t.loc["ads", "note"] == f"{dup}; constant difference: no test"
+    assert t.loc["baseline", "note"] == dup
+    assert t.loc["ads", "n_pairs"] == MIN_PAIRS and t.loc["ads", "n"] == 5
