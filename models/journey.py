@@ -66,7 +66,7 @@ def _count(x) -> int:
 
 def paid_to_post(day, who):
     """A seeded influencer still paid to post today (``market.under_contract``)."""
-    return who.is_seed & day.contract
+    return day.contract and who.is_seed  # after the contract: False, without a gather
 
 
 # --- Moves: the outcomes of a decision and the bookkeeping each one does -------------

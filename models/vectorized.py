@@ -149,7 +149,7 @@ class VectorMarket:
     Example:
         >>> from simulation.networks import NetworkParams, build_network
         >>> from models.strategies import Ads
-        >>> graph = build_network(NetworkParams(n=10_000), seed=1)
+        >>> graph = build_network(NetworkParams(n=2_000), seed=1)
         >>> market = VectorMarket(graph, strategies=(Ads(reach=0.02),), rng=1)
         >>> for _ in range(60):
         ...     market.step()
@@ -292,7 +292,7 @@ class VectorMarket:
         """
         moves = []
         for choice in journey.CHOICES.values():
-            idx = np.flatnonzero(self.state == choice.state)
+            idx = self._in_state(choice.state)
             if choice.draw is None:
                 moves.append((choice.moves[0], idx))
                 continue
@@ -304,6 +304,15 @@ class VectorMarket:
             moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
         return moves
 
+    def _in_state(self, state: JourneyState) -> np.ndarray:
+        """Consumers in ``state`` at the start of the day, sorted.
+
+        Customers are picked out of ``_active`` (a small set) instead of a pass over all n.
+        """
+        if state in journey.CUSTOMERS:
+            return self._active[self.state[self._active] == state]
+        return np.flatnonzero(self.state == state)
+
     def _candidates(self, choice: journey.Choice, idx: np.ndarray,
                     u: np.ndarray) -> np.ndarray | None:
         """Positions in ``idx`` that may move (None: all): the exact rare-event shortcut.
@@ -313,11 +322,11 @@ class VectorMarket:
         """
         if choice.quiet is None:
             return None
-        pick = np.flatnonzero(u < choice.bound(self.day))
+        may_move = u < choice.bound(self.day)
         if choice.sees_posts and self._reached.size:
             exposed = self._reached[self.state[self._reached] == choice.state]
-            pick = np.union1d(pick, np.searchsorted(idx, exposed))
-        return pick
+            may_move[np.searchsorted(idx, exposed)] = True
+        return np.flatnonzero(may_move)
 
     def _review(self) -> None:
         """Customers who may review (``journey.may_review``) write their review, perhaps."""
