@@ -71,6 +71,14 @@ def run(
     Returns:
         The per-step table, the summary metrics (with seed, n, steps, engine and
         wall_seconds), the end-state arrays and the graph.
+
+    Example:
+        >>> from simulation.networks import NetworkParams
+        >>> from models.strategies import InfluencerSeeding
+        >>> result = run(RunParams(network=NetworkParams(n=500), steps=60,
+        ...                        strategies=(InfluencerSeeding(k=5),), seed=1))
+        >>> len(result.timeseries), result.summary["engine"], result.summary["n"]
+        (61, 'agent', 500)
     """
     start = time.perf_counter()
     graph = graph if graph is not None else build_network(params.network, params.seed)
