@@ -27,6 +27,7 @@ class Consumer(FixedAgent):
         stars: The star rating their experience is worth (set at first purchase).
         satisfied: Whether the experience was worth 4 stars or more.
         posted: Whether they posted today (friends count a poster double).
+        sponsored_post: Whether today's positive post is sponsored (under contract).
         move: Today's ``journey.Move``, chosen in ``decide`` and booked in ``advance``.
         sources: Whose posts they see, with tie strengths, in index order.
         followers: Who sees their organic posts, with per-contact log(1 - p).
@@ -54,7 +55,7 @@ class Consumer(FixedAgent):
         self.followers: list[tuple[Consumer, float]] = []
         self.sponsored_followers: list[tuple[Consumer, float]] = []
         self.heard_organic = self.heard_sponsored = 0.0
-        self._audience: list[tuple[Consumer, float]] | None = None
+        self.sponsored_post = False
 
     def draw(self, decision: Decision) -> float:
         """This consumer's uniform for ``decision`` today."""
@@ -76,18 +77,17 @@ class Consumer(FixedAgent):
         posted, positive, sponsored = journey.posts(m.day, self, self.draw(Decision.SHARE))
         journey.book_posts(self, posted, positive, m.tally)
         if positive:
-            self._audience = self.sponsored_followers if sponsored else self.followers
+            self.sponsored_post = sponsored
             m.posters.append(self)
 
     def spread(self) -> None:
         """Deliver today's positive post: add its log weight to each follower's sum."""
-        if self._audience is self.followers:
-            for follower, lw in self.followers:
-                follower.heard_organic += lw
-        else:
+        if self.sponsored_post:
             for follower, lw in self.sponsored_followers:
                 follower.heard_sponsored += lw
-        self._audience = None
+        else:
+            for follower, lw in self.followers:
+                follower.heard_organic += lw
 
     def review(self) -> None:
         """Write the one review, perhaps (``journey.may_review``)."""
