@@ -211,8 +211,7 @@ class MarketModel(mesa.Model):
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
         self.adopters += tally.new_adopters
-        spend = self.campaign.settle(self.day.levers, tally.reviews_written,
-                                     tally.referred_purchases)
+        spend = self.campaign.settle(self.day.levers, tally)
         self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,
                                         self.board, spend, self.product.price))
         self.datacollector.collect(self)

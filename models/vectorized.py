@@ -351,8 +351,7 @@ class VectorMarket:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
         self.adopters += tally.new_adopters
-        self.spend = self.campaign.settle(self.day.levers, tally.reviews_written,
-                                          tally.referred_purchases)
+        self.spend = self.campaign.settle(self.day.levers, tally)
 
     def _record(self) -> None:
         """Append today's row of the per-step table."""

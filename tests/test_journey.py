@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from models import journey
+from models.campaign import Levers
 from models.journey import CHOICES, TRANSITIONS, Channel, Choice, JourneyState, Move
 from models.market import ReviewBoard, StepTally, open_day
 from models.params import ConsumerParams, ProductParams
-from models.strategies import Levers
 from tests.conftest import Market, quiet
 
 S = JourneyState
