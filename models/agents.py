@@ -75,7 +75,8 @@ class Consumer(FixedAgent):
         """Decide whether to post today, and to whom it goes (``journey.posts``)."""
         m = self.model
         posted, positive, sponsored = journey.posts(m.day, self, self.draw(Decision.SHARE))
-        journey.book_posts(self, posted, positive, m.tally)
+        if posted:
+            journey.book_posts(self, positive, m.tally)
         if positive:
             self.sponsored_post = sponsored
             m.posters.append(self)

@@ -245,12 +245,18 @@ def posts(day, who, u):
     return posted, positive, positive & hired
 
 
-def book_posts(who, posted, positive, tally) -> None:
-    """Remember who posted today (friends count a poster double) and count the posts."""
-    who.posted = posted
+def book_posts(posters, positive, tally) -> None:
+    """Remember who posted today (friends count a poster double) and count the posts.
+
+    Args:
+        posters: The customers who posted today (one consumer or a group).
+        positive: Which of the posts are positive.
+        tally: Today's ``StepTally``.
+    """
+    posters.posted = True
     n_positive = _count(positive)
     tally.shares_positive += n_positive
-    tally.shares_negative += _count(posted) - n_positive
+    tally.shares_negative += posters.count - n_positive
 
 
 def may_review(day, who):

@@ -122,8 +122,8 @@ class VectorMarket:
     Scratch state, valid from the phase that sets it to the end of the day:
 
     - ``_active`` (``_post``): customers at the start of the day, sorted.
-    - ``posted`` (``_post``): who posted today; read by the friend balance in
-      ``_decide``, cleared in ``_settle`` after every decision has read it.
+    - ``posted``, ``_posters`` (``_post``): who posted today; read by the friend balance
+      in ``_decide``, cleared in ``_settle`` after every decision has read it.
     - ``_heard_organic``, ``_heard_sponsored`` (``_expose``): dense sums of
       log(1 - p_contact) over today's positive posts, or None without such posts.
     - ``_reached`` (``_expose``): followers reached by a positive post, sorted;
@@ -190,7 +190,7 @@ class VectorMarket:
                      "ever_researched", "has_product", "posted"):
             setattr(self, name, np.zeros(n, dtype=bool))
         journey.seed(Group(self, opening.seeds), opening.seed_stars)
-        self._active = np.zeros(0, dtype=np.int64)
+        self._active = self._posters = np.zeros(0, dtype=np.int64)
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(n, dtype=bool)
         self._reached = np.zeros(0, dtype=np.int64)
@@ -257,7 +257,8 @@ class VectorMarket:
         active = self._active = np.flatnonzero(customers)
         who = Group(self, active)
         posted, positive, sponsored = journey.posts(self.day, who, who.draw(Decision.SHARE))
-        journey.book_posts(who, posted, positive, self.tally)
+        self._posters = active[posted]
+        journey.book_posts(Group(self, self._posters), positive[posted], self.tally)
         return active[positive & ~sponsored], active[sponsored]
 
     def _expose(self, organic: np.ndarray, sponsored: np.ndarray) -> None:
@@ -296,9 +297,13 @@ class VectorMarket:
             if choice.draw is None:
                 moves.append((choice.moves[0], idx))
                 continue
+            if not idx.size:
+                continue
             u = _draw(self.key, self.steps, choice.draw, idx)
             pick = self._candidates(choice, idx, u)
             if pick is not None:
+                if not pick.size:
+                    continue
                 idx, u = idx[pick], u[pick]
             outcome = np.broadcast_to(choice.outcome(self.day, Group(self, idx), u), idx.shape)
             moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
@@ -346,7 +351,7 @@ class VectorMarket:
         for move, who in moves:
             if who.size:
                 journey.book(move, Group(self, who), self.day, tally)
-        self.posted[self._active] = False
+        self.posted[self._posters] = False
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
