@@ -181,7 +181,7 @@ def measure(n: int, steps: int, m: int, seed: int, budget: float, peers: bool) -
     build = time.perf_counter() - t0
     floor = floor_seconds(graph)
     t0 = time.perf_counter()
-    market = VectorMarket(graph, seed=seed)
+    market = VectorMarket(graph, rng=seed)
     setup = time.perf_counter() - t0
     vec = _stepped(market.step, steps, float("inf"), setup)
     vec["setup_seconds"] = setup

@@ -4,6 +4,8 @@ Fixed costs (seeding fees, seeded reviews, share-button set-up) are paid at step
 list order; per-step costs (ads, community) are paid at the start of each step while
 the budget covers them; per-event costs (review incentives, referral rewards) are paid as
 events happen while any budget is left, so the last step may overshoot by its events.
+Each strategy declares its own costs and levers (``models.strategies.Strategy``); the
+campaign only calls them.
 """
 
 from __future__ import annotations
@@ -15,16 +17,7 @@ import numpy as np
 
 from models.graph import SocialGraph
 from models.params import ParameterError, check_nonneg
-from models.strategies import (
-    Ads,
-    Community,
-    InfluencerSeeding,
-    MoreReviews,
-    Referral,
-    ShareButtons,
-    Strategy,
-)
-from models.targeting import ranking
+from models.strategies import InfluencerSeeding, Strategy
 
 
 @dataclass(frozen=True)
@@ -43,9 +36,9 @@ class Levers:
 
 @dataclass
 class Launch:
-    """What the campaign sets up at step 0."""
+    """What the campaign sets up at step 0 (seeds: consumer indices, sorted at the end)."""
 
-    seeds: np.ndarray
+    seeds: list[int] = field(default_factory=list)
     seeded_review_count: int = 0
     seeded_review_sum: float = 0.0
     spend: float = 0.0
@@ -66,7 +59,8 @@ class Campaign:
     n: int = 0
     spent: float = 0.0
     seeding: InfluencerSeeding | None = field(init=False, default=None)
-    _buttons_bought: bool = field(init=False, default=False)
+    #: Names of strategies whose one-off purchase went through (share buttons).
+    bought: set[str] = field(init=False, default_factory=set)
     _step_spend: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
@@ -90,81 +84,47 @@ class Campaign:
         """Budget left (infinite without a cap)."""
         return np.inf if self.budget is None else self.budget - self.spent
 
-    def _buy(self, cost: float) -> bool:
+    def buy(self, cost: float) -> bool:
+        """Pay ``cost`` if the budget covers it; return whether it was paid."""
         if cost <= self.remaining:
-            self.spent += cost
-            self._step_spend += cost
+            self.pay(cost)
             return True
         return False
 
+    def pay(self, cost: float) -> None:
+        """Pay ``cost`` (a per-event cost, paid even if it overshoots the budget)."""
+        self.spent += cost
+        self._step_spend += cost
+
     def launch(self, graph: SocialGraph, rng: np.random.Generator) -> Launch:
-        """Pay the fixed costs at step 0: hire influencers, seed reviews, buy share buttons.
+        """Pay the fixed costs at step 0: each strategy's ``launch``, in list order.
 
         Args:
             graph: The social graph (influencer fees depend on audience).
             rng: The run's targeting stream.
         """
         self._step_spend = 0.0
-        seeds: list[int] = []
-        count, total = 0, 0.0
+        launch = Launch()
         for s in self.strategies:
-            if isinstance(s, InfluencerSeeding) and s.k > 0:
-                audience = graph.audience
-                for i in ranking(graph, s.targeting, rng):
-                    if self._buy(s.fee(int(audience[i]))):
-                        seeds.append(i)
-                        if len(seeds) == s.k:
-                            break
-                    elif self.remaining < s.fee_base:
-                        break  # nobody is affordable any more
-            elif isinstance(s, MoreReviews):
-                # Counted, not looped: seeded_reviews may be large (a loop would hang).
-                cost = s.cost_per_seeded_review
-                affordable = (s.seeded_reviews if cost == 0 or self.budget is None
-                              else min(s.seeded_reviews, int(max(self.remaining, 0) // cost)))
-                if affordable:
-                    self.spent += affordable * cost
-                    self._step_spend += affordable * cost
-                    count += affordable
-                    total += affordable * s.seeded_stars
-            elif isinstance(s, ShareButtons):
-                self._buttons_bought = self._buy(s.setup_cost)
-        return Launch(np.array(sorted(seeds), dtype=np.int64), count, total, self._step_spend)
+            s.launch(self, launch, graph, rng)
+        launch.seeds = np.array(sorted(launch.seeds), dtype=np.int64)
+        launch.spend = self._step_spend
+        return launch
 
     def levers(self, step: int) -> Levers:
-        """Start a step: pay per-step costs that the budget covers; return active levers."""
+        """Start a step: each strategy pays its running costs and sets its levers."""
         self._step_spend = 0.0
         values: dict[str, float | bool] = {}
         for s in self.strategies:
-            if isinstance(s, Ads) and s.start <= step < s.end:
-                if self._buy(s.cost_per_thousand * s.reach * self.n / 1000.0):
-                    values["ad_reach"] = s.reach
-            elif isinstance(s, ShareButtons) and self._buttons_bought:
-                values["share_multiplier"] = s.multiplier
-            elif isinstance(s, Referral) and self.remaining > 0:
-                values["referral_active"] = True
-                values["positive_multiplier"] = s.share_boost
-            elif isinstance(s, MoreReviews) and self.remaining > 0:
-                values["review_incentive"] = s.incentive
-            elif isinstance(s, Community) and self._buy(s.cost_per_step):
-                values["forget_multiplier"] = s.forget_multiplier
-                values["repurchase_multiplier"] = s.repurchase_multiplier
-                values["dormancy_multiplier"] = s.dormancy_multiplier
-        return Levers(**values)  # type: ignore[arg-type]
+            values.update(s.levers(self, step))
+        return Levers(**values)
 
-    def settle(self, levers: Levers, reviews: int, referred_purchases: int) -> float:
-        """End a step: pay for incentivised reviews and referred purchases.
+    def settle(self, levers: Levers, tally) -> float:
+        """End a step: each strategy pays its per-event costs for today's ``tally``.
 
         Returns:
             Everything spent in this step (including the costs paid in ``levers``).
         """
         for s in self.strategies:
-            if isinstance(s, MoreReviews) and levers.review_incentive > 0:
-                self._pay(s.cost_per_review * reviews)
-            elif isinstance(s, Referral) and levers.referral_active:
-                self._pay(s.reward * referred_purchases)
+            s.settle(self, levers, tally)
         return self._step_spend
-
-    def _pay(self, cost: float) -> None:
-        self.spent += cost
-        self._step_spend += cost

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models import rules
-from models.campaign import Campaign
+from models.campaign import Campaign, Levers
 from models.draws import Decision, split_seed, stream_key, uniform
 from models.graph import SocialGraph
 from models.journey import STATE_COLUMNS
@@ -175,31 +175,64 @@ def sponsored_log_weights(consumer: ConsumerParams, seeding, tie_strength: np.nd
 
 
 @dataclass(frozen=True)
-class DayProbs:
-    """Per-step probabilities that are the same for every consumer on one day.
+class Day:
+    """What every consumer faces on one day: the shared probabilities and the public state.
 
-    Computed once per step from the rulebook, so an engine does not redo them per consumer.
+    Computed once per step from the rulebook, the strategies' levers and the review board
+    at the start of the day, so an engine does not redo them per consumer. Probabilities
+    are per consumer per step.
+
+    Attributes:
+        step: The day (1-based; 0 is the launch).
+        consumer: Consumer parameters (the purchase logit's coefficients, rating noise).
+        product: The product (quality, prior rating).
+        levers: What the strategies change today.
+        contract: Seeded influencers are under contract today (``under_contract``).
+        contract_post_prob: An influencer's post probability under contract.
+        shown_rating: The Bayesian average rating shoppers see today (stars).
+        review_count: Visible reviews today.
     """
 
+    step: int
+    consumer: ConsumerParams
+    product: ProductParams
+    levers: Levers
+    contract: bool
+    contract_post_prob: float
+    shown_rating: float
+    review_count: int
+    discovery: float
+    ad_reach: float
+    impulse: float
+    interest: float
+    forget: float
+    abandon: float
     post_satisfied: float
     post_dissatisfied: float
     review: float
-    forget: float
     repurchase: float
     dormancy: float
 
 
-def day_probs(consumer: ConsumerParams, levers) -> DayProbs:
-    """The day's shared probabilities given the strategies' ``Levers``."""
+def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers: Levers,
+             seeding, board: ReviewBoard) -> Day:
+    """The ``Day`` for ``step`` given the strategies' ``Levers`` and the review board."""
     def post(satisfied: bool) -> float:
         return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
                                      levers.share_multiplier, levers.positive_multiplier))
 
-    return DayProbs(
+    contract = under_contract(seeding, step)
+    return Day(
+        step=step, consumer=consumer, product=product, levers=levers, contract=contract,
+        contract_post_prob=seeding.post_prob if contract else 0.0,
+        shown_rating=board.shown(), review_count=board.count,
+        discovery=consumer.discovery_prob, ad_reach=levers.ad_reach,
+        impulse=consumer.impulse_prob, interest=consumer.interest_prob,
+        forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
+        abandon=consumer.abandon_prob,
         post_satisfied=post(True),
         post_dissatisfied=post(False),
         review=float(rules.review_prob(consumer.review_prob, levers.review_incentive)),
-        forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
         repurchase=float(rules.scaled_prob(consumer.repurchase_prob,
                                            levers.repurchase_multiplier)),
         dormancy=float(rules.scaled_prob(consumer.dormancy_prob, levers.dormancy_multiplier)),

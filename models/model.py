@@ -1,7 +1,8 @@
 """The agent engine: a Mesa model of consumers on a social network.
 
-Synchronous steps through AgentSet: every consumer posts, then decides (reading the
-state at the start of the step and this step's posts), then advances.
+A synchronous day through AgentSet, as ``models.journey`` orders it: customers post and
+review, then everyone decides (reading the state at the start of the day and today's
+posts), then advances.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from models import rules
+from models import journey, rules
 from models.agents import Consumer
 from models.campaign import Levers
-from models.draws import Decision, decision_base
+from models.draws import Decision, uniform
 from models.graph import SocialGraph
-from models.journey import Channel, JourneyState
+from models.journey import JourneyState
 from models.market import (
     TIMESERIES_COLUMNS,
     StepTally,
-    day_probs,
+    open_day,
     open_market,
     sponsored_log_weights,
     step_record,
-    under_contract,
 )
 from models.mesa_compat import topological_network
 from models.params import ConsumerParams, ProductParams
@@ -34,6 +34,10 @@ from models.strategies import Strategy
 
 class MarketModel(mesa.Model):
     """Consumers on a social graph, a product, and the strategies marketing it.
+
+    The agent engine: one ``Consumer`` agent per person on a Mesa ``Network``. Same
+    interface as ``VectorMarket`` (``step()``, ``records``, ``end_state()``) and, for the
+    same seed, the same trajectory to the bit.
 
     Args:
         graph: A networkx graph with nodes 0..n-1 (optional ``weight`` = tie strength in
@@ -45,6 +49,25 @@ class MarketModel(mesa.Model):
         strategies: Strategies in spending order (empty = baseline).
         budget: Spend cap (currency) or None.
         rng: The run seed (an int); None draws one.
+
+    Attributes:
+        steps: Days simulated so far (Mesa counts them).
+        records: One ``market.TIMESERIES_COLUMNS`` row per day, day 0 first; the
+            ``datacollector`` holds the same table.
+        consumers: The agents, by index.
+        customers: The agents who post and review (``journey.CUSTOMERS``).
+        day: Today's shared probabilities and public state (``market.Day``).
+        tally: What happened today (``market.StepTally``).
+
+    Example:
+        >>> import networkx as nx
+        >>> from models.strategies import InfluencerSeeding
+        >>> model = MarketModel(nx.barabasi_albert_graph(300, 3, seed=1),
+        ...                     strategies=(InfluencerSeeding(k=5),), rng=1)
+        >>> for _ in range(30):
+        ...     model.step()
+        >>> model.records[-1]["step"], model.end_state()["state"].shape
+        (30, (300,))
     """
 
     def __init__(
@@ -54,9 +77,10 @@ class MarketModel(mesa.Model):
         product: ProductParams | None = None,
         strategies: Sequence[Strategy] = (),
         budget: float | None = None,
+        *,
         rng: int | None = None,
     ) -> None:
-        """Build the space, the agents and the data collector; record step 0."""
+        """Build the space, the agents and the data collector; record day 0."""
         if rng is None:
             rng = int(np.random.SeedSequence().generate_state(1)[0])
         super().__init__(rng=rng)
@@ -72,40 +96,32 @@ class MarketModel(mesa.Model):
         self.key = opening.key
         self.campaign = opening.campaign
         self.board = opening.board
-        self.levers = Levers()
-        self.contract = False
-        self.day = day_probs(consumer, self.levers)
+        self.day = open_day(0, consumer, product, Levers(), None, self.board)
         self.tally = StepTally()
         self.adopters = 0
-        self.step_bases = [0] * len(Decision)
-        self.shown_rating = self.board.shown()
 
         self.grid = topological_network(social.nx_graph, self.random)
         cells = [self.grid[i] for i in range(social.n)]
         Consumer.create_agents(self, social.n, cell=cells, index=list(range(social.n)))
         self.consumers: list[Consumer] = sorted(self.agents, key=lambda a: a.index)
-        # Customers who post and review: an AgentSet kept up to date in Consumer.advance.
         self.customers = mesa.agent.AgentSet([], random=self.random)
         self.posters: list[Consumer] = []
-        self.unaware_bound = self.follow_up_bound = 0.0
         for i, stars in zip(opening.seeds.tolist(), opening.seed_stars.tolist(), strict=True):
-            a = self.consumers[i]
-            a.state = a.next_state = JourneyState.PURCHASED
-            a.channel = Channel.SEED
-            a.stars = stars
-            a.satisfied = bool(rules.is_satisfied(stars))
-            a.is_seed = a.has_product = a.ever_aware = True
-            self.customers.add(a)
+            journey.seed(self.consumers[i], stars)
+            self.customers.add(self.consumers[i])
         self.counts = [0] * len(JourneyState)
         for a in self.consumers:
             self.counts[a.state] += 1
         self._wire(opening.seeds)
+        self._everyone = np.arange(social.n)
+        self._uniforms: dict[Decision, list[float]] = {}
+        self.bounds = [2.0] * len(JourneyState)
 
         self.datacollector = mesa.DataCollector(
             model_reporters={col: _reporter(col) for col in TIMESERIES_COLUMNS}
         )
-        self.record = step_record(0, self.state_counts(), self.tally, 0, self.board,
-                                  opening.launch_spend, product.price)
+        self.records = [step_record(0, self.state_counts(), self.tally, 0, self.board,
+                                    opening.launch_spend, product.price)]
         self.datacollector.collect(self)
 
     def _wire(self, seeds: np.ndarray) -> None:
@@ -129,47 +145,76 @@ class MarketModel(mesa.Model):
                 if src.index in seed_set:
                     src.sponsored_followers.append((a, spon[k]))
 
+    @property
+    def record(self) -> dict[str, float]:
+        """Today's row of the per-step table."""
+        return self.records[-1]
+
     def state_counts(self) -> np.ndarray:
-        """Consumers per journey state (kept up to date by ``Consumer.advance``)."""
+        """Consumers per journey state (kept up to date by ``moved``)."""
         return np.array(self.counts, dtype=np.int64)
 
+    def end_state(self) -> dict[str, np.ndarray]:
+        """Per-consumer state as arrays named as in ``journey.END_STATE`` (both engines)."""
+        return {k: np.array([getattr(a, k) for a in self.consumers]) for k in journey.END_STATE}
+
+    def uniforms(self, decision: Decision) -> list[float]:
+        """Today's uniforms for ``decision``, one per consumer by index.
+
+        The same numbers as ``draws.uniform`` one by one; hashed for everyone at once with
+        numpy the first time a decision is asked for today, which is much faster than
+        hashing consumer by consumer in Python.
+        """
+        u = self._uniforms.get(decision)
+        if u is None:
+            u = self._uniforms[decision] = uniform(self.key, self.steps, decision,
+                                                   self._everyone).tolist()
+        return u
+
+    def moved(self, agent: Consumer, before: JourneyState) -> None:
+        """Keep the state counts and the customer set up to date after a move."""
+        self.counts[before] -= 1
+        self.counts[agent.state] += 1
+        if agent.state in journey.CUSTOMERS:
+            self.customers.add(agent)
+        else:
+            self.customers.discard(agent)
+
     def step(self) -> None:
-        """One synchronous step: post, decide, advance; then settle money and record."""
-        t = self.steps
-        self.step_bases = [decision_base(self.key, t, d) for d in Decision]
-        self.levers = self.campaign.levers(t)
-        self.contract = under_contract(self.campaign.seeding, t)
-        self.day = day_probs(self.consumer, self.levers)
-        self.tally = StepTally()
-        self.shown_rating = self.board.shown()
-        day = self.day
-        self.unaware_bound = rules.no_event_bound(self.consumer.discovery_prob,
-                                                  self.levers.ad_reach)
-        self.follow_up_bound = rules.no_event_bound(day.repurchase, day.dormancy)
-        self.posters = []
+        """One day: open it, customers post and review, everyone decides, then advances."""
+        self.open_day()
         self.customers.do("post")
-        # Posts are delivered in increasing poster index, the order in which the
-        # vectorized engine adds them up, so the two engines agree to the bit.
+        # Posts are delivered in increasing poster index, the order in which the array
+        # engine adds them up, so the two engines agree to the bit.
         for poster in sorted(self.posters, key=lambda a: a.index):
-            if poster.posted > 0:
-                poster.spread()
+            poster.spread()
+        self.customers.do("review")
         self.agents.do("decide")
         self.agents.do("advance")
-        if self.tally.reviews_written:
-            self.board.post(self.tally.reviews_written, self.tally.review_stars)
-        self.board.publish()
-        self.adopters += self.tally.new_adopters
-        spend = self.campaign.settle(
-            self.levers, self.tally.reviews_written, self.tally.referred_purchases
-        )
-        self.record = step_record(t, self.state_counts(), self.tally, self.adopters,
-                                  self.board, spend, self.product.price)
-        self.datacollector.collect(self)
+        self.close_day()
 
-    def final_arrays(self) -> dict[str, np.ndarray]:
-        """Per-consumer end state as arrays (same names as the vectorized engine's)."""
-        names = ("state", "channel", "adopted", "is_seed", "ever_aware", "ever_researched")
-        return {k: np.array([getattr(a, k) for a in self.consumers]) for k in names}
+    def open_day(self) -> None:
+        """Pay today's running costs and set the day's shared probabilities and draws."""
+        levers = self.campaign.levers(self.steps)
+        self.day = open_day(self.steps, self.consumer, self.product, levers,
+                            self.campaign.seeding, self.board)
+        self.tally = StepTally()
+        self.posters = []
+        self._uniforms = {}
+        self.bounds = [journey.CHOICES[s].bound(self.day) if s in journey.CHOICES else 2.0
+                       for s in JourneyState]
+
+    def close_day(self) -> None:
+        """Publish today's reviews, settle the money and record the day."""
+        tally = self.tally
+        if tally.reviews_written:
+            self.board.post(tally.reviews_written, tally.review_stars)
+        self.board.publish()
+        self.adopters += tally.new_adopters
+        spend = self.campaign.settle(self.day.levers, tally)
+        self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,
+                                        self.board, spend, self.product.price))
+        self.datacollector.collect(self)
 
 
 def _reporter(column: str):

@@ -1,8 +1,7 @@
 """The rulebook: transition probabilities as pure functions of local observations.
 
-Every function here works on Python floats (one consumer, agent engine) and on numpy
-arrays (many consumers, vectorized engine) alike, and both engines call these same
-functions. No Mesa, no I/O. One step is one day.
+Works on a float (one consumer) and on a numpy array (many) alike; both engines call it
+through ``models.journey``. No Mesa, no I/O. One step is one day. Sources are cited per rule.
 """
 
 from __future__ import annotations
@@ -21,6 +20,10 @@ def contact_log_weight(persuasion, tie_strength, trust=1.0):
     A share persuades a follower with probability ``persuasion * tie_strength * trust``
     (``trust`` < 1 discounts sponsored posts). Storing the log lets one sparse product
     sum the logs over every share a consumer saw this step.
+
+    Source: the independent-cascade contact model, each contact an independent chance
+    to activate (Goldenberg, Libai & Muller 2001, "Talk of the network", Marketing
+    Letters 12(3); Kempe, Kleinberg & Tardos 2003, KDD).
     """
     p = np.minimum(persuasion * tie_strength * trust, MAX_CONTACT_PROB)
     return np.log1p(-p)
@@ -28,6 +31,10 @@ def contact_log_weight(persuasion, tie_strength, trust=1.0):
 
 def exposure_prob(log_not_persuaded):
     """Probability that at least one share seen this step persuades.
+
+    The noisy-or of independent contacts, ``1 - prod(1 - p_k)`` (Pearl 1988,
+    "Probabilistic Reasoning in Intelligent Systems", section 4.3.2), computed from the
+    summed logs so that many weak contacts lose no precision.
 
     Args:
         log_not_persuaded: Sum over this step's shares seen of ``contact_log_weight``.
@@ -39,7 +46,11 @@ def competing(u, *probs):
     """Pick one of several competing events with one uniform draw.
 
     Event k happens with probability ``probs[k] * prod(1 - probs[l] for l < k)``, i.e.
-    events are tried in order and the first success wins.
+    events are tried in order and the first success wins. For an unaware consumer the
+    events are discovery (Bass's innovation coefficient p) then the contacts (imitation:
+    on a complete graph of n with persuasion beta, q = beta (n - 1)): the discrete Bass
+    model (Bass 1969, "A new product growth for model consumer durables", Management
+    Science 15(5), 215-227), docked in ``simulation.bass`` and ``tests/test_bass.py``.
 
     Args:
         u: Uniform(s) in (0, 1).
@@ -72,6 +83,10 @@ def shown_rating(review_count, rating_sum, prior_rating, prior_weight):
 
     ``(prior_rating * prior_weight + sum of ratings) / (prior_weight + count)``, so a
     product with no reviews shows the prior, not five stars.
+
+    Source: the Bayesian average, the posterior mean of the rating under a conjugate
+    prior worth ``prior_weight`` pseudo-reviews (the "weighted rating" ``(vR + mC) /
+    (v + m)`` of IMDb's top lists is the same formula).
     """
     return (prior_rating * prior_weight + rating_sum) / (prior_weight + review_count)
 
@@ -88,6 +103,10 @@ def purchase_prob(
     prior_rating,
 ):
     """Per-step probability that a researching consumer buys (logistic social proof).
+
+    Source: the binary logit choice rule (McFadden 1974, "Conditional logit analysis of
+    qualitative choice behavior", in Zarembka (ed.), Frontiers in Econometrics), with
+    utility linear in the shown rating, log review volume and the friend balance.
 
     Args:
         shown: Shown (Bayesian average) rating, stars.
@@ -112,7 +131,8 @@ def experience_stars(u, quality, rating_noise):
     """Star rating (1-5) a customer gives, from their satisfaction uniform.
 
     The latent experience is ``quality + rating_noise * z`` with ``z`` the standard
-    normal deviate of ``u``; stars are the latent rounded and clipped to 1..5.
+    normal deviate of ``u``; stars are the latent rounded and clipped to 1..5 (an
+    ordered-probit threshold model with thresholds at the half stars).
     """
     latent = quality + rating_noise * ndtri(u)
     return np.clip(np.floor(latent + 0.5), 1.0, 5.0)
@@ -152,6 +172,8 @@ def friend_opinion(satisfied, shared):
     """A buyer's weight in friends' balance: +1 satisfied / -1 not, doubled while posting.
 
     Unaware, aware and researching friends weigh 0 (the engines only count buyers).
+    Dissatisfied buyers pull the other way: negative word of mouth (Goldenberg, Libai,
+    Moldovan & Muller 2007, "The NPV of bad news", IJRM 24(3)).
     """
     sign = 2.0 * satisfied - 1.0
     return sign * (1.0 + shared)

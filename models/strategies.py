@@ -1,15 +1,22 @@
 """Marketing strategies: what each one changes and costs, declared with its schema.
 
 Strategies compose: a run has a list of them and one budget, spent by
-``models.campaign.Campaign``. Every field's meaning, unit and range is declared once in
-its ``param`` spec; ``__post_init__`` checks them all.
+``models.campaign.Campaign``. Each strategy declares itself (``Strategy``): every field's
+meaning, unit and range in its ``param`` spec, and its costs and levers in its hooks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from models.schema import ParameterError, param, prob, validate
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from models.campaign import Campaign, Launch, Levers
+    from models.graph import SocialGraph
 
 #: How influencers can be ranked (``models.targeting.ranking`` implements each).
 TARGETING = ("degree", "pagerank", "betweenness", "kcore", "random", "friend_of_random")
@@ -24,8 +31,47 @@ def _money(default: float, label: str, meaning: str) -> float:
     return param(default, label, meaning, "currency", low=0.0, high=MONEY)
 
 
+#: Every strategy by the name a config uses (``strategy=ads``); filled by ``Strategy``.
+STRATEGIES: dict[str, type[Strategy]] = {}
+
+
+class Strategy:
+    """A marketing strategy: its parameters, what it pays for and what it changes.
+
+    A strategy is a frozen dataclass subclassing this with its config name,
+    ``class Ads(Strategy, name="ads")``, which registers it in ``STRATEGIES``. Its fields
+    are declared with ``param`` specs (checked at construction against
+    ``strategy.NAME``); its costs and levers are three hooks the ``Campaign`` calls in
+    list order (spending priority): ``launch`` on day 0, ``levers`` at the start of each
+    day, ``settle`` at its end. A new strategy is its class, its
+    ``configs/strategy/NAME.yaml`` and its row in the README.
+    """
+
+    name: ClassVar[str]
+
+    def __init_subclass__(cls, *, name: str, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = name
+        STRATEGIES[name] = cls
+
+    def __post_init__(self) -> None:
+        """Check every field against its spec."""
+        validate(self, f"strategy.{self.name}")
+
+    def launch(self, campaign: Campaign, launch: Launch, graph: SocialGraph,
+               rng: np.random.Generator) -> None:
+        """Day 0: pay fixed costs with ``campaign.buy``; add seeds or seeded reviews."""
+
+    def levers(self, campaign: Campaign, step: int) -> dict[str, float | bool]:
+        """Start of day ``step``: pay running costs; return the ``Levers`` fields it sets."""
+        return {}
+
+    def settle(self, campaign: Campaign, levers: Levers, tally) -> None:
+        """End of the day: pay per-event costs for today's ``market.StepTally``."""
+
+
 @dataclass(frozen=True)
-class InfluencerSeeding:
+class InfluencerSeeding(Strategy, name="influencer_seeding"):
     """Give the product to k influencers who post about it (sponsored posts).
 
     The fee of one influencer is ``fee_base + fee_per_follower x followers``.
@@ -49,17 +95,29 @@ class InfluencerSeeding:
     fee_base: float = _money(50.0, "Fee per influencer", "fee per influencer")
     fee_per_follower: float = _money(2.0, "Fee per follower", "plus this per follower")
 
-    def __post_init__(self) -> None:
-        """Check every field against its spec."""
-        validate(self, "strategy.influencer_seeding")
-
     def fee(self, audience: int) -> float:
         """Fee for one influencer with ``audience`` followers."""
         return self.fee_base + self.fee_per_follower * audience
 
+    def launch(self, campaign, launch, graph, rng) -> None:
+        """Hire down the targeting ranking while the budget pays each fee, up to k."""
+        from models.targeting import ranking  # targeting imports TARGETING from here
+
+        if self.k == 0:
+            return
+        hired = 0
+        for i in ranking(graph, self.targeting, rng):
+            if campaign.buy(self.fee(int(graph.audience[i]))):
+                launch.seeds.append(i)
+                hired += 1
+                if hired == self.k:
+                    break
+            elif campaign.remaining < self.fee_base:
+                break  # nobody is affordable any more
+
 
 @dataclass(frozen=True)
-class MoreReviews:
+class MoreReviews(Strategy, name="more_reviews"):
     """Ask customers for reviews with an incentive, optionally seed reviews at launch."""
 
     incentive: float = prob(0.15, "Review incentive",
@@ -73,13 +131,29 @@ class MoreReviews:
     cost_per_seeded_review: float = _money(20.0, "Cost per seeded review",
                                            "cost of one seeded review")
 
-    def __post_init__(self) -> None:
-        """Check every field against its spec."""
-        validate(self, "strategy.more_reviews")
+    def launch(self, campaign, launch, graph, rng) -> None:
+        """Post the seeded reviews the budget pays for."""
+        # Counted, not looped: seeded_reviews may be large (a loop would hang).
+        cost = self.cost_per_seeded_review
+        affordable = (self.seeded_reviews if cost == 0 or campaign.budget is None
+                      else min(self.seeded_reviews, int(max(campaign.remaining, 0) // cost)))
+        if affordable:
+            campaign.pay(affordable * cost)
+            launch.seeded_review_count += affordable
+            launch.seeded_review_sum += affordable * self.seeded_stars
+
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """The incentive runs while any budget is left."""
+        return {"review_incentive": self.incentive} if campaign.remaining > 0 else {}
+
+    def settle(self, campaign, levers, tally) -> None:
+        """Pay for the reviews written while the incentive ran."""
+        if levers.review_incentive > 0:
+            campaign.pay(self.cost_per_review * tally.reviews_written)
 
 
 @dataclass(frozen=True)
-class Ads:
+class Ads(Strategy, name="ads"):
     """Paid advertising reaching a share of all consumers each day of a window."""
 
     reach: float = prob(0.01, "Ad reach", "chance an unaware consumer sees an ad and becomes "
@@ -94,15 +168,22 @@ class Ads:
 
     def __post_init__(self) -> None:
         """Check every field against its spec, and the window."""
-        validate(self, "strategy.ads")
+        super().__post_init__()
         if self.end < self.start:
             raise ParameterError(
                 f"strategy.ads.end = {self.end}: must be >= strategy.ads.start ({self.start})"
             )
 
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """Within the window, buy a day of impressions (reach x n) if the budget covers it."""
+        if self.start <= step < self.end and campaign.buy(
+                self.cost_per_thousand * self.reach * campaign.n / 1000.0):
+            return {"ad_reach": self.reach}
+        return {}
+
 
 @dataclass(frozen=True)
-class ShareButtons:
+class ShareButtons(Strategy, name="share_buttons"):
     """One-click share buttons: every post is more likely."""
 
     multiplier: float = param(2.0, "Share multiplier", "factor on every customer's per-day "
@@ -110,13 +191,18 @@ class ShareButtons:
                               low=1.0, high=MAX_MULTIPLIER)
     setup_cost: float = _money(1000.0, "Set-up cost", "one-off cost")
 
-    def __post_init__(self) -> None:
-        """Check every field against its spec."""
-        validate(self, "strategy.share_buttons")
+    def launch(self, campaign, launch, graph, rng) -> None:
+        """Buy the buttons (once)."""
+        if campaign.buy(self.setup_cost):
+            campaign.bought.add(self.name)
+
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """Bought buttons raise every share, every day."""
+        return {"share_multiplier": self.multiplier} if self.name in campaign.bought else {}
 
 
 @dataclass(frozen=True)
-class Referral:
+class Referral(Strategy, name="referral"):
     """A reward for every purchase made by a consumer who heard of it from a friend."""
 
     reward: float = _money(10.0, "Referral reward", "paid per first purchase by a consumer who "
@@ -125,13 +211,20 @@ class Referral:
                                "share probability (capped at 1)", "factor",
                                low=1.0, high=MAX_MULTIPLIER)
 
-    def __post_init__(self) -> None:
-        """Check every field against its spec."""
-        validate(self, "strategy.referral")
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """The programme runs while any budget is left."""
+        if campaign.remaining > 0:
+            return {"referral_active": True, "positive_multiplier": self.share_boost}
+        return {}
+
+    def settle(self, campaign, levers, tally) -> None:
+        """Pay the reward for today's referred first purchases."""
+        if levers.referral_active:
+            campaign.pay(self.reward * tally.referred_purchases)
 
 
 @dataclass(frozen=True)
-class Community:
+class Community(Strategy, name="community"):
     """A customer community: people forget less, buy again more and stay active longer."""
 
     forget_multiplier: float = param(0.5, "Forget multiplier", "factor on aware consumers' "
@@ -146,20 +239,14 @@ class Community:
     cost_per_step: float = _money(25.0, "Cost per day", "running cost per day (stops when the "
                                   "budget cannot pay a day)")
 
-    def __post_init__(self) -> None:
-        """Check every field against its spec."""
-        validate(self, "strategy.community")
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """Run the community today if the budget covers the day."""
+        if campaign.buy(self.cost_per_step):
+            return {"forget_multiplier": self.forget_multiplier,
+                    "repurchase_multiplier": self.repurchase_multiplier,
+                    "dormancy_multiplier": self.dormancy_multiplier}
+        return {}
 
 
-STRATEGIES: dict[str, type] = {
-    "influencer_seeding": InfluencerSeeding,
-    "more_reviews": MoreReviews,
-    "ads": Ads,
-    "share_buttons": ShareButtons,
-    "referral": Referral,
-    "community": Community,
-}
 #: Names a run can use; "baseline" means no strategy.
 STRATEGY_NAMES = ("baseline", *STRATEGIES)
-
-Strategy = InfluencerSeeding | MoreReviews | Ads | ShareButtons | Referral | Community

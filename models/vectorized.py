@@ -1,7 +1,7 @@
-"""The vectorized engine: the same journey on numpy arrays, scattering posts to followers.
+"""The array engine: the same journey on numpy arrays, one state group at a time.
 
-Same rulebook, same draws and same summation order as the agent engine: a seed gives
-bit-identical trajectories in both; how a step stays cheap is in ``VectorMarket``.
+It executes ``models.journey`` with the same rulebook, draws and summation order as the
+agent engine: a seed gives bit-identical trajectories in both.
 """
 
 from __future__ import annotations
@@ -11,26 +11,22 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from models import rules
+from models import journey, rules
+from models.campaign import Levers
 from models.draws import Decision, uniform
 from models.graph import SocialGraph
-from models.journey import Channel, JourneyState
+from models.journey import JourneyState
 from models.market import (
-    DayProbs,
     StepTally,
-    day_probs,
+    open_day,
     open_market,
     sponsored_log_weights,
     step_record,
-    under_contract,
 )
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
 
 S = JourneyState
-_AWARE_CHANNELS = np.array(
-    [Channel.DISCOVERY, Channel.AD, Channel.INFLUENCER, Channel.SHARE], dtype=np.int8
-)
 #: Consumers hashed per block: a block's temporaries stay in cache (about 2x faster).
 _DRAW_BLOCK = 65_536
 
@@ -59,24 +55,106 @@ def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return np.arange(total) + (lo - start)[which], which
 
 
-class VectorMarket:
-    """A market of consumers held as arrays.
+class Group:
+    """Consumers ``idx`` of a ``VectorMarket``, seen by ``models.journey`` as one ``who``.
 
-    Per step, exposure is scattered from this step's posters to their followers
+    Reading a per-consumer attribute gathers it for the group (``who.satisfied`` is
+    ``market.satisfied[idx]``); assigning one scatters it (``who.state = s`` sets
+    ``market.state[idx] = s``). A ``Consumer`` agent is the same for one consumer.
+    """
+
+    __slots__ = ("idx", "market")
+
+    def __init__(self, market: VectorMarket, idx: np.ndarray) -> None:
+        object.__setattr__(self, "market", market)
+        object.__setattr__(self, "idx", idx)
+
+    def __getattr__(self, name: str):
+        return getattr(self.market, name)[self.idx]
+
+    def __setattr__(self, name: str, value) -> None:
+        getattr(self.market, name)[self.idx] = value
+
+    @property
+    def count(self) -> int:
+        """How many consumers the group holds."""
+        return self.idx.size
+
+    @property
+    def heard_organic(self):
+        """Today's sums of log(1 - p_contact) over organic positive posts seen (or 0.0)."""
+        heard = self.market._heard_organic
+        return 0.0 if heard is None else heard[self.idx]
+
+    @property
+    def heard_sponsored(self):
+        """The same over sponsored posts."""
+        heard = self.market._heard_sponsored
+        return 0.0 if heard is None else heard[self.idx]
+
+    @property
+    def friend_balance(self) -> np.ndarray:
+        """Tie-weighted satisfied minus dissatisfied friends who bought (posters double)."""
+        return self.market._friend_balance(self.idx)
+
+    def draw(self, decision: Decision) -> np.ndarray:
+        """The group's uniforms for ``decision`` today."""
+        return _draw(self.market.key, self.market.steps, decision, self.idx)
+
+
+class VectorMarket:
+    """A market of consumers held as arrays: the array engine.
+
+    Same interface as ``MarketModel`` (``step()``, ``records``, ``end_state()``) and, for
+    the same seed, the same trajectory to the bit. A day runs in named phases, each
+    executing ``models.journey`` for a group of consumers: ``_open`` (levers, ``Day``),
+    ``_post``, ``_expose``, ``_decide`` (state group by state group), ``_review``,
+    ``_settle`` (book the moves, money) and ``_record``.
+
+    Why it is cheap: posts are scattered from today's posters to their followers
     (``np.bincount`` adds each follower's terms in increasing poster order, as the agent
     engine sums over its sources), the friend balance is gathered only for researching
-    consumers, and uniforms are hashed only for consumers who take a decision. Rare
-    events (discovery, follow-up moves) evaluate the rulebook only below a safe bound on
-    its threshold. Cost per step is O(n) cheap array passes plus O(ties of posters and
-    researchers): about one sparse product ``A @ x`` on a million consumers.
+    consumers, uniforms are hashed only for consumers who take a decision, and rare
+    events (discovery, follow-up moves) evaluate the rulebook only below a safe bound
+    (``journey.Choice.quiet``). Cost per step is O(n) cheap array passes plus O(ties of
+    posters and researchers): about one sparse product ``A @ x`` on a million consumers.
+
+    Scratch state, valid from the phase that sets it to the end of the day:
+
+    - ``_active`` (``_post``): customers at the start of the day, sorted.
+    - ``posted``, ``_posters`` (``_post``): who posted today; read by the friend balance
+      in ``_decide``, cleared in ``_settle`` after every decision has read it.
+    - ``_heard_organic``, ``_heard_sponsored`` (``_expose``): dense sums of
+      log(1 - p_contact) over today's positive posts, or None without such posts.
+    - ``_reached`` (``_expose``): followers reached by a positive post, sorted;
+      ``_reach_mark`` is all False outside ``_expose``.
 
     Args:
         graph: The social graph.
         consumer: Consumer behaviour.
         product: The product.
-        strategies: Strategies in spending order.
+        strategies: Strategies in spending order (empty = baseline).
         budget: Spend cap (currency) or None.
-        seed: The run seed.
+        rng: The run seed (an int); None draws one.
+
+    Attributes:
+        steps: Days simulated so far.
+        records: One ``market.TIMESERIES_COLUMNS`` row per day, day 0 first.
+        state, channel, stars, satisfied, reviewed, adopted, is_seed, ever_aware,
+            ever_researched, has_product: Per-consumer arrays, named as the
+            ``Consumer`` agent's attributes.
+        day: Today's shared probabilities and public state (``market.Day``).
+        tally: What happened today (``market.StepTally``).
+
+    Example:
+        >>> from simulation.networks import NetworkParams, build_network
+        >>> from models.strategies import Ads
+        >>> graph = build_network(NetworkParams(n=2_000), seed=1)
+        >>> market = VectorMarket(graph, strategies=(Ads(reach=0.02),), rng=1)
+        >>> for _ in range(60):
+        ...     market.step()
+        >>> market.record["step"], int(market.end_state()["adopted"].sum()) > 0
+        (60, True)
     """
 
     def __init__(
@@ -86,41 +164,36 @@ class VectorMarket:
         product: ProductParams | None = None,
         strategies: Sequence[Strategy] = (),
         budget: float | None = None,
-        seed: int = 0,
+        *,
+        rng: int | None = None,
     ) -> None:
-        """Set up the arrays, the campaign and step 0."""
+        """Set up the arrays, the campaign and day 0."""
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1)[0])
+        self.seed_value = int(rng)
         self.graph = graph
         self.consumer = consumer = consumer or ConsumerParams()
         self.product = product = product or ProductParams()
         n = graph.n
-        opening = open_market(graph, consumer, product, strategies, budget, seed)
+        opening = open_market(graph, consumer, product, strategies, budget, self.seed_value)
         self.key = opening.key
         self.campaign = opening.campaign
         self.board = opening.board
-        self.seeding = self.campaign.seeding
+        self.steps = 0
+        self.adopters = 0
+        self.tally = StepTally()
 
         self.state = np.zeros(n, dtype=np.int8)
         self.channel = np.zeros(n, dtype=np.int8)
         self.stars = np.zeros(n, dtype=np.float64)
-        self.satisfied = np.zeros(n, dtype=bool)
-        self.reviewed = np.zeros(n, dtype=bool)
-        self.adopted = np.zeros(n, dtype=bool)
-        self.is_seed = np.zeros(n, dtype=bool)
-        self.ever_aware = np.zeros(n, dtype=bool)
-        self.ever_researched = np.zeros(n, dtype=bool)
-        self.has_product = np.zeros(n, dtype=bool)
-        self._posted = np.zeros(n, dtype=bool)
+        for name in ("satisfied", "reviewed", "adopted", "is_seed", "ever_aware",
+                     "ever_researched", "has_product", "posted"):
+            setattr(self, name, np.zeros(n, dtype=bool))
+        journey.seed(Group(self, opening.seeds), opening.seed_stars)
+        self._active = self._posters = np.zeros(0, dtype=np.int64)
+        self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(n, dtype=bool)
         self._reached = np.zeros(0, dtype=np.int64)
-
-        seeds = opening.seeds
-        self.state[seeds] = S.PURCHASED
-        self.channel[seeds] = Channel.SEED
-        self.stars[seeds] = opening.seed_stars
-        self.satisfied[seeds] = rules.is_satisfied(opening.seed_stars)
-        self.is_seed[seeds] = True
-        self.ever_aware[seeds] = True
-        self.has_product[seeds] = True
 
         # Exposure weights log(1 - persuasion * w) per tie (organic) and, for seeded
         # influencers under contract, log(1 - persuasion * w * trust) (sponsored); computed
@@ -128,14 +201,11 @@ class VectorMarket:
         # bit) to the senders layout: row j lists j's followers, so a post is scattered.
         r = graph.receivers
         self._log_senders = self._senders(rules.contact_log_weight(consumer.persuasion, r.data))
-        spon = sponsored_log_weights(consumer, self.seeding, r.data)
+        spon = sponsored_log_weights(consumer, self.campaign.seeding, r.data)
         self._log_sponsored = self._senders(spon) if spon is not None else self._log_senders
-        self.step_count = 0
-        self.adopters = 0
-        self.records = [
-            step_record(0, self.state_counts(), StepTally(), 0, self.board,
-                        opening.launch_spend, product.price)
-        ]
+        self.day = open_day(0, consumer, product, Levers(), None, self.board)
+        self.records = [step_record(0, self.state_counts(), self.tally, 0, self.board,
+                                    opening.launch_spend, product.price)]
 
     def _senders(self, logw: np.ndarray) -> sp.csr_array:
         """Per-tie values in the receivers layout moved to the senders layout (row = poster)."""
@@ -144,11 +214,62 @@ class VectorMarket:
         senders.sort_indices()
         return senders
 
+    @property
+    def record(self) -> dict[str, float]:
+        """Today's row of the per-step table."""
+        return self.records[-1]
+
     def state_counts(self) -> np.ndarray:
         """Consumers per journey state."""
         return np.bincount(self.state, minlength=len(S))
 
-    def _exposure(self, posters: np.ndarray, ls: sp.csr_array) -> np.ndarray | None:
+    def end_state(self) -> dict[str, np.ndarray]:
+        """Per-consumer state as arrays named as in ``journey.END_STATE`` (both engines)."""
+        return {k: getattr(self, k).copy() for k in journey.END_STATE}
+
+    def step(self) -> None:
+        """One day (synchronous: every decision reads the state at the start of the day)."""
+        self._open()
+        organic, sponsored = self._post()
+        self._expose(organic, sponsored)
+        moves = self._decide()
+        self._review()
+        self._settle(moves)
+        self._record()
+
+    def _open(self) -> None:
+        """Pay today's running costs; set the day's shared probabilities and a new tally."""
+        self.steps += 1
+        levers = self.campaign.levers(self.steps)
+        self.day = open_day(self.steps, self.consumer, self.product, levers,
+                            self.campaign.seeding, self.board)
+        self.tally = StepTally()
+
+    def _post(self) -> tuple[np.ndarray, np.ndarray]:
+        """Customers decide whether to post (``journey.posts``); sets ``_active``, ``posted``.
+
+        Returns:
+            The positive posters, organic and sponsored, sorted.
+        """
+        customers = self.state == journey.CUSTOMERS[0]
+        for s in journey.CUSTOMERS[1:]:
+            customers |= self.state == s
+        active = self._active = np.flatnonzero(customers)
+        who = Group(self, active)
+        posted, positive, sponsored = journey.posts(self.day, who, who.draw(Decision.SHARE))
+        self._posters = active[posted]
+        journey.book_posts(Group(self, self._posters), positive[posted], self.tally)
+        return active[positive & ~sponsored], active[sponsored]
+
+    def _expose(self, organic: np.ndarray, sponsored: np.ndarray) -> None:
+        """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reached``."""
+        self._heard_organic = self._scatter(organic, self._log_senders)
+        self._heard_sponsored = self._scatter(sponsored, self._log_sponsored)
+        self._reached = np.flatnonzero(self._reach_mark) if organic.size or sponsored.size \
+            else organic
+        self._reach_mark[self._reached] = False
+
+    def _scatter(self, posters: np.ndarray, senders: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
 
         ``posters`` are sorted, so each consumer's terms are added in increasing source
@@ -156,187 +277,92 @@ class VectorMarket:
         """
         if not posters.size:
             return None
-        pos, _ = _row_entries(ls.indptr, posters)
-        reached = ls.indices[pos]
+        pos, _ = _row_entries(senders.indptr, posters)
+        reached = senders.indices[pos]
         self._reach_mark[reached] = True
-        return np.bincount(reached, weights=ls.data[pos], minlength=self.graph.n)
+        return np.bincount(reached, weights=senders.data[pos], minlength=self.graph.n)
 
-    def step(self) -> None:
-        """Advance one step (synchronous: every decision reads the state at its start)."""
-        t = self.step_count + 1
-        c, key = self.consumer, self.key
-        levers = self.campaign.levers(t)
-        state = self.state
-        new_state = state.copy()
-        tally = StepTally()
-        contract = under_contract(self.seeding, t)
+    def _decide(self) -> list[tuple[journey.Move, np.ndarray]]:
+        """Every consumer's move, one state group at a time (``journey.CHOICES``).
 
-        # Posts by customers who have the product and are active.
-        active = np.flatnonzero((state == S.PURCHASED) | (state == S.FOLLOW_UP))
-        active_state = state[active]
-        purchased = active[active_state == S.PURCHASED]
-        follow_up = active[active_state == S.FOLLOW_UP]
-        active_sat = self.satisfied[active]
-        day = day_probs(c, levers)
-        p_post = np.where(active_sat, day.post_satisfied, day.post_dissatisfied)
-        hired = None  # influencers among the active, when under contract
-        if contract:
-            hired = self.is_seed[active]
-            if hired.any():
-                p_post = np.where(hired, self.seeding.post_prob, p_post)
-        posted = _draw(key, t, Decision.SHARE, active) < p_post
-        positive = posted & (active_sat | hired if contract else active_sat)
-        tally.shares_positive = int(positive.sum())
-        tally.shares_negative = int(posted.sum()) - tally.shares_positive
-        posters = active[posted]
-        self._posted[posters] = True
+        Reads only the state at the start of the day and today's posts; nothing is
+        written until ``_settle``.
 
-        # Exposure: sums of log(1 - p_contact) over positive posts seen, organic / sponsored.
-        pos_idx = active[positive]
-        sponsored = self.is_seed[pos_idx] & contract
-        organic = self._exposure(pos_idx[~sponsored], self._log_senders)
-        influencer = self._exposure(pos_idx[sponsored], self._log_sponsored)
-        # Followers reached by a positive post (sorted); reset the marks for next step.
-        self._reached = np.flatnonzero(self._reach_mark) if pos_idx.size else pos_idx
-        self._reach_mark[self._reached] = False
+        Returns:
+            ``(move, who)`` pairs: the consumers (sorted) who make each move.
+        """
+        moves = []
+        for choice in journey.CHOICES.values():
+            idx = self._in_state(choice.state)
+            if choice.draw is None:
+                moves.append((choice.moves[0], idx))
+                continue
+            if not idx.size:
+                continue
+            u = _draw(self.key, self.steps, choice.draw, idx)
+            pick = self._candidates(choice, idx, u)
+            if pick is not None:
+                if not pick.size:
+                    continue
+                idx, u = idx[pick], u[pick]
+            outcome = np.broadcast_to(choice.outcome(self.day, Group(self, idx), u), idx.shape)
+            moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
+        return moves
 
-        self._wake_unaware(t, levers.ad_reach, new_state, organic, influencer)
+    def _in_state(self, state: JourneyState) -> np.ndarray:
+        """Consumers in ``state`` at the start of the day, sorted.
 
-        buyers = []
-        # Aware -> impulse purchase / research / forget.
-        idx = np.flatnonzero(state == S.AWARE)
-        if idx.size:
-            if organic is None and influencer is None:
-                seen = 0.0
-            else:
-                # The agent engine adds sponsored to organic; a missing term is 0.0.
-                org = organic[idx] if organic is not None else 0.0
-                spon = influencer[idx] if influencer is not None else 0.0
-                seen = rules.exposure_prob(org + spon)
-            probs = rules.aware_probs(
-                c.impulse_prob, c.interest_prob,
-                day.forget, seen,
-            )
-            outcome = rules.competing(_draw(key, t, Decision.AWARE_MOVE, idx), *probs)
-            buyers.append(idx[outcome == 0])
-            research = idx[outcome == 1]
-            new_state[research] = S.RESEARCHING
-            self.ever_researched[research] = True
-            new_state[idx[outcome == 2]] = S.UNAWARE
+        Customers are picked out of ``_active`` (a small set) instead of a pass over all n.
+        """
+        if state in journey.CUSTOMERS:
+            return self._active[self.state[self._active] == state]
+        return np.flatnonzero(self.state == state)
 
-        # Researching -> buy (social proof) / abandon.
-        idx = np.flatnonzero(state == S.RESEARCHING)
-        if idx.size:
-            p_buy = rules.purchase_prob(
-                self.board.shown(), self.board.count, self._friend_balance(idx),
-                intercept=c.buy_intercept, rating_weight=c.rating_weight,
-                review_volume_weight=c.review_volume_weight, friend_weight=c.friend_weight,
-                prior_rating=self.product.prior_rating,
-            )
-            outcome = rules.competing(
-                _draw(key, t, Decision.RESEARCH_MOVE, idx), p_buy, c.abandon_prob
-            )
-            buyers.append(idx[outcome == 0])
-            new_state[idx[outcome == 1]] = S.REJECTED
-        self._posted[posters] = False
+    def _candidates(self, choice: journey.Choice, idx: np.ndarray,
+                    u: np.ndarray) -> np.ndarray | None:
+        """Positions in ``idx`` that may move (None: all): the exact rare-event shortcut.
 
-        # First purchases: experience drawn now.
-        if buyers:
-            new = np.sort(np.concatenate(buyers))
-            new_state[new] = S.PURCHASED
-            stars = rules.experience_stars(
-                _draw(key, t, Decision.SATISFACTION, new), self.product.quality,
-                c.rating_noise,
-            )
-            self.stars[new] = stars
-            self.satisfied[new] = rules.is_satisfied(stars)
-            self.adopted[new] = True
-            self.has_product[new] = True
-            tally.new_adopters = int(new.size)
-            if levers.referral_active:
-                tally.referred_purchases = int((self.channel[new] == Channel.SHARE).sum())
+        Only uniforms below the choice's quiet bound can trigger an event for a consumer
+        who saw no post; consumers reached by a post are always evaluated.
+        """
+        if choice.quiet is None:
+            return None
+        may_move = u < choice.bound(self.day)
+        if choice.sees_posts and self._reached.size:
+            exposed = self._reached[self.state[self._reached] == choice.state]
+            may_move[np.searchsorted(idx, exposed)] = True
+        return np.flatnonzero(may_move)
 
-        new_state[purchased] = S.FOLLOW_UP
+    def _review(self) -> None:
+        """Customers who may review (``journey.may_review``) write their review, perhaps."""
+        active = self._active
+        idx = active[journey.may_review(self.day, Group(self, active))]
+        wrote = idx[_draw(self.key, self.steps, Decision.REVIEW, idx) < self.day.review]
+        if wrote.size:
+            journey.book_reviews(Group(self, wrote), self.tally)
 
-        # Reviews: customers who have not reviewed yet (not influencers under contract).
-        may_review = ~self.reviewed[active]
-        if contract:
-            may_review &= ~self.is_seed[active]
-        idx = active[may_review]
-        if idx.size:
-            wrote = idx[_draw(key, t, Decision.REVIEW, idx) < day.review]
-            self.reviewed[wrote] = True
-            tally.reviews_written = int(wrote.size)
-            tally.review_stars = float(self.stars[wrote].sum())
+    def _settle(self, moves: list[tuple[journey.Move, np.ndarray]]) -> None:
+        """Book every move (``journey.book``), publish today's reviews, settle the money.
+
+        Runs after every decision of the day has read the state at its start; each
+        consumer makes at most one move, so the order of the bookings does not matter.
+        """
+        tally = self.tally
+        for move, who in moves:
+            if who.size:
+                journey.book(move, Group(self, who), self.day, tally)
+        self.posted[self._posters] = False
+        if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
-
-        # Follow-up: repurchase (satisfied only) or go dormant; seeds under contract stay.
-        idx = follow_up[~self.is_seed[follow_up]] if contract else follow_up
-        if idx.size:
-            tally.repurchases = self._follow_up(t, day, idx, new_state)
-
-        self.state = new_state
-        self.adopters += tally.new_adopters
         self.board.publish()
-        spend = self.campaign.settle(levers, tally.reviews_written, tally.referred_purchases)
-        self.step_count = t
-        self.records.append(
-            step_record(t, self.state_counts(), tally, self.adopters, self.board, spend,
-                        self.product.price)
-        )
+        self.adopters += tally.new_adopters
+        self.spend = self.campaign.settle(self.day.levers, tally)
 
-    def _wake_unaware(
-        self,
-        t: int,
-        ad_reach: float,
-        new_state: np.ndarray,
-        organic: np.ndarray | None,
-        influencer: np.ndarray | None,
-    ) -> None:
-        """Unaware -> aware, attributed to the first channel that worked.
-
-        The rulebook is evaluated only for consumers whose uniform is below the
-        no-exposure threshold (with a margin) or who saw a post; everyone else stays
-        unaware whatever the rounding, so the outcome equals evaluating everyone.
-        """
-        idx = np.flatnonzero(self.state == S.UNAWARE)
-        if not idx.size:
-            return
-        c = self.consumer
-        u = _draw(self.key, t, Decision.AWARENESS, idx)
-        pick = np.flatnonzero(u < rules.no_event_bound(c.discovery_prob, ad_reach))
-        if self._reached.size:
-            exposed = self._reached[self.state[self._reached] == S.UNAWARE]
-            pick = np.union1d(pick, np.searchsorted(idx, exposed))
-        if not pick.size:
-            return
-        sub = idx[pick]
-        e_org = 0.0 if organic is None else rules.exposure_prob(organic[sub])
-        e_inf = 0.0 if influencer is None else rules.exposure_prob(influencer[sub])
-        outcome = rules.competing(u[pick], c.discovery_prob, ad_reach, e_inf, e_org)
-        hit = np.broadcast_to(outcome < 4, sub.shape)
-        outcome = np.broadcast_to(outcome, sub.shape)
-        woke = sub[hit]
-        new_state[woke] = S.AWARE
-        self.channel[woke] = _AWARE_CHANNELS[outcome[hit]]
-        self.ever_aware[woke] = True
-
-    def _follow_up(self, t: int, day: DayProbs, idx: np.ndarray, new_state: np.ndarray) -> int:
-        """Follow-up decisions of ``idx``; returns the number of repurchases.
-
-        As in ``_wake_unaware``, only uniforms below the largest threshold (with a
-        margin) can trigger an event, so the rulebook is evaluated for those only.
-        """
-        rebuy, dormant = day.repurchase, day.dormancy
-        u = _draw(self.key, t, Decision.FOLLOW_UP_MOVE, idx)
-        pick = np.flatnonzero(u < rules.no_event_bound(rebuy, dormant))
-        if not pick.size:
-            return 0
-        sub = idx[pick]
-        p_rebuy, p_dormant = rules.follow_up_probs(self.satisfied[sub], rebuy, dormant)
-        outcome = rules.competing(u[pick], p_rebuy, p_dormant)
-        new_state[sub[outcome == 1]] = S.DORMANT
-        return int((outcome == 0).sum())
+    def _record(self) -> None:
+        """Append today's row of the per-step table."""
+        self.records.append(step_record(self.steps, self.state_counts(), self.tally,
+                                        self.adopters, self.board, self.spend,
+                                        self.product.price))
 
     def _friend_balance(self, idx: np.ndarray) -> np.ndarray:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double).
@@ -349,12 +375,7 @@ class VectorMarket:
         src = r.indices[pos]
         own = self.has_product[src]
         src, pos, which = src[own], pos[own], which[own]
-        shared = self._posted[src].astype(np.float64)
+        shared = self.posted[src].astype(np.float64)
         terms = r.data[pos] * rules.friend_opinion(self.satisfied[src], shared)
         return np.bincount(which, weights=terms, minlength=idx.size)
 
-    def run(self, steps: int) -> list[dict[str, float]]:
-        """Run ``steps`` steps and return every step's record (step 0 included)."""
-        for _ in range(steps):
-            self.step()
-        return self.records

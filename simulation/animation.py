@@ -14,15 +14,13 @@ from matplotlib.animation import PillowWriter
 from matplotlib.figure import Figure
 
 from models.graph import SocialGraph
-from models.model import MarketModel
 from models.params import ConsumerParams, ParameterError, ProductParams, check_count
 from models.strategies import STRATEGY_NAMES
-from models.vectorized import VectorMarket
 from simulation.classroom.layout import network_layout
 from simulation.classroom.model import make_strategies
 from simulation.classroom.netdraw import draw_adoption, draw_network, node_sizes, tie_segments
 from simulation.networks import NETWORKS, NetworkParams, build_network
-from simulation.runner import RunParams, resolve_engine
+from simulation.runner import RunParams, start_engine
 
 #: Most consumers worth drawing: beyond this a frame is a blot and the layout slow.
 MAX_DRAWN = 5000
@@ -55,37 +53,6 @@ def frame_steps(steps: int, max_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, steps, min(steps + 1, max_frames)).round().astype(int))
 
 
-class _Engine:
-    """One interface over both engines: step, read states, adopters and seeds."""
-
-    def __init__(self, params: RunParams, graph: SocialGraph, strategies) -> None:
-        kwargs = dict(consumer=params.consumer, product=params.product,
-                      strategies=strategies, budget=params.budget)
-        if resolve_engine(params.engine, graph.n) == "agent":
-            self.agent = MarketModel(graph, rng=params.seed, **kwargs)
-            self.vector = None
-        else:
-            self.agent = None
-            self.vector = VectorMarket(graph, seed=params.seed, **kwargs)
-
-    def step(self) -> None:
-        (self.agent or self.vector).step()
-
-    def states(self) -> np.ndarray:
-        if self.agent is not None:
-            return np.array([a.state for a in self.agent.consumers], dtype=np.int8)
-        return self.vector.state.copy()
-
-    def seeds(self) -> np.ndarray:
-        if self.agent is not None:
-            return np.array([a.is_seed for a in self.agent.consumers], dtype=bool)
-        return self.vector.is_seed.copy()
-
-    def adopters(self) -> int:
-        record = self.agent.record if self.agent is not None else self.vector.records[-1]
-        return int(record["adopters"])
-
-
 def record_run(
     params: RunParams, max_frames: int = 60, compare_baseline: bool = True,
     graph: SocialGraph | None = None,
@@ -103,19 +70,19 @@ def record_run(
         raise ParameterError(f"network.n = {graph.n}: must be at most {MAX_DRAWN} for an "
                              "animation (a bigger network draws as a blot)")
     frames = frame_steps(params.steps, max_frames)
-    main = _Engine(params, graph, params.strategies)
-    twin = _Engine(params, graph, ()) if compare_baseline and params.strategies else None
-    states = [main.states()]
-    adopters, baseline = [main.adopters()], [twin.adopters()] if twin else None
+    main = start_engine(params, graph)
+    twin = start_engine(params, graph, ()) if compare_baseline and params.strategies else None
+    states = [main.end_state()["state"]]
     for t in range(1, params.steps + 1):
         main.step()
-        adopters.append(main.adopters())
         if twin is not None:
             twin.step()
-            baseline.append(twin.adopters())
         if t in frames:
-            states.append(main.states())
-    return Recording(frames, np.array(states), adopters, baseline, main.seeds(), graph)
+            states.append(main.end_state()["state"])
+    adopters = [int(r["adopters"]) for r in main.records]
+    baseline = [int(r["adopters"]) for r in twin.records] if twin is not None else None
+    return Recording(frames, np.array(states), adopters, baseline,
+                     main.end_state()["is_seed"], graph)
 
 
 def write_gif(

@@ -197,6 +197,21 @@ def compare(
         ``lift_ci_low``, ``lift_ci_high``, ``n_pairs``, ``p_ttest``, ``p_wilcoxon``,
         ``is_reference`` and ``note``. Runs repeating an (arm, ``pair_on``) are counted
         once (:func:`unique_runs`) and the arm's note says how many were dropped.
+
+    Example:
+        >>> from models.strategies import Ads
+        >>> from simulation.networks import NetworkParams
+        >>> from simulation.runner import RunParams, run
+        >>> arms = {"baseline": (), "ads": (Ads(reach=0.02),)}
+        >>> runs = pd.DataFrame([
+        ...     {"strategy": name, "seed": seed,
+        ...      **run(RunParams(network=NetworkParams(n=300), strategies=strategies,
+        ...                      seed=seed, steps=40)).summary}
+        ...     for name, strategies in arms.items() for seed in range(3)])
+        >>> table = compare(runs, ["strategy"], metrics=["adopters"])
+        >>> ads = table.set_index("strategy").loc["ads"]
+        >>> int(ads["n"]), int(ads["n_pairs"]), bool(ads["lift"] > 0)
+        (3, 3, True)
     """
     factors = list(factors)
     runs, dropped = unique_runs(runs, factors, pair_on)

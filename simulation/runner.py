@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
-from models.model import MarketModel
-from models.vectorized import VectorMarket
+from models.strategies import Strategy
 from simulation.metrics import summarize
 from simulation.networks import build_network
 from simulation.params import ENGINES, RunParams
 
-__all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run"]
+__all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run", "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -28,6 +28,22 @@ def resolve_engine(engine: str, n: int) -> str:
     if engine != "auto":
         return engine
     return "agent" if n <= AUTO_AGENT_MAX_N else "vectorized"
+
+
+def start_engine(params: RunParams, graph: SocialGraph,
+                 strategies: tuple[Strategy, ...] | None = None) -> Engine:
+    """The engine ``params`` asks for, at day 0 on ``graph``.
+
+    Args:
+        params: The run's parameters (engine, consumer, product, budget, seed).
+        graph: The social graph.
+        strategies: Strategies instead of ``params.strategies`` (``()`` for a baseline
+            twin facing the same draws).
+    """
+    engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
+    return engine(graph, params.consumer, params.product,
+                  params.strategies if strategies is None else strategies, params.budget,
+                  rng=params.seed)
 
 
 @dataclass
@@ -55,29 +71,25 @@ def run(
     Returns:
         The per-step table, the summary metrics (with seed, n, steps, engine and
         wall_seconds), the end-state arrays and the graph.
+
+    Example:
+        >>> from simulation.networks import NetworkParams
+        >>> from models.strategies import InfluencerSeeding
+        >>> result = run(RunParams(network=NetworkParams(n=500), steps=60,
+        ...                        strategies=(InfluencerSeeding(k=5),), seed=1))
+        >>> len(result.timeseries), result.summary["engine"], result.summary["n"]
+        (61, 'agent', 500)
     """
     start = time.perf_counter()
     graph = graph if graph is not None else build_network(params.network, params.seed)
     engine = resolve_engine(params.engine, graph.n)
-    kwargs = dict(consumer=params.consumer, product=params.product,
-                  strategies=params.strategies, budget=params.budget)
-    if engine == "agent":
-        model = MarketModel(graph, rng=params.seed, **kwargs)
-        for t in range(params.steps):
-            model.step()
-            if progress:
-                progress(t + 1, params.steps)
-        table = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        final = model.final_arrays()
-    else:
-        market = VectorMarket(graph, seed=params.seed, **kwargs)
-        for t in range(params.steps):
-            market.step()
-            if progress:
-                progress(t + 1, params.steps)
-        table = pd.DataFrame.from_records(market.records, columns=list(TIMESERIES_COLUMNS))
-        final = {k: getattr(market, k) for k in
-                 ("state", "channel", "adopted", "is_seed", "ever_aware", "ever_researched")}
+    model = start_engine(params, graph)
+    for t in range(params.steps):
+        model.step()
+        if progress:
+            progress(t + 1, params.steps)
+    table = pd.DataFrame.from_records(model.records, columns=list(TIMESERIES_COLUMNS))
+    final = model.end_state()
     table = table.astype({c: "int64" for c in TIMESERIES_COLUMNS
                           if c not in ("avg_rating", "spend", "revenue")})
     summary = {

@@ -6,12 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from models.engines import ENGINE_CLASSES
 from models.graph import SocialGraph
-from models.model import MarketModel
 from models.params import ConsumerParams, ProductParams
-from models.vectorized import VectorMarket
 
-ENGINES = ("agent", "vectorized")
+ENGINE_NAMES = tuple(ENGINE_CLASSES)
 
 #: Nothing happens unless a test switches it on.
 QUIET = dict(
@@ -36,17 +35,14 @@ class Market:
         kw = dict(consumer=consumer, product=product or ProductParams(),
                   strategies=strategies, budget=budget)
         self.engine = engine
-        if engine == "agent":
-            self.impl = MarketModel(social, rng=seed, **kw)
-        else:
-            self.impl = VectorMarket(social, seed=seed, **kw)
+        self.impl = ENGINE_CLASSES[engine](social, **kw, rng=seed)
 
     def step(self, k: int = 1) -> None:
         for _ in range(k):
             self.impl.step()
 
     def attr(self, name: str) -> np.ndarray:
-        if self.engine == "agent":
+        if self.engine == "agent":  # also attributes beyond end_state (satisfied, reviewed)
             return np.array([getattr(a, name) for a in self.impl.consumers])
         return np.asarray(getattr(self.impl, name))
 
@@ -56,12 +52,9 @@ class Market:
 
     @property
     def records(self) -> list[dict]:
-        if self.engine == "agent":
-            df = self.impl.datacollector.get_model_vars_dataframe()
-            return df.to_dict("records")
         return self.impl.records
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=ENGINE_NAMES)
 def engine(request) -> str:
     return request.param
