@@ -367,8 +367,11 @@ def test_ctrl_c_one_line_exit_130_no_folder(tmp_path):
     import time
 
     run_dir = tmp_path / "run"
-    # 50,000 days: long enough to interrupt, short enough not to be announced as long.
-    with subprocess.Popen([sys.executable, "-m", "experiments.run", "steps=50000",
+    # About 10 s of simulation and little to write: the interrupt lands in Python code (the
+    # graph build or the day loop), not in a long C call writing 50,000 rows, and the run
+    # cannot finish before it even on a loaded machine.
+    with subprocess.Popen([sys.executable, "-m", "experiments.run", "steps=5000",
+                           "network.n=50000",
                            f"hydra.run.dir={run_dir}"], cwd=tmp_path, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         deadline = time.monotonic() + 120

@@ -16,7 +16,7 @@ from models.market import (
     TIMESERIES_COLUMNS,
     ReviewBoard,
     StepTally,
-    day_probs,
+    open_day,
     open_market,
     step_record,
 )
@@ -45,19 +45,20 @@ def test_step_record_levels_and_flows():
         step_record(0, np.zeros(6, int), StepTally(), 0, board, 0.0, 10.0)
 
 
-def test_day_probs_apply_every_lever():
+def test_open_day_applies_every_lever():
     consumer = ConsumerParams(share_prob=0.1, negative_share_prob=0.2, review_prob=0.05,
                               forget_prob=0.4, repurchase_prob=0.3, dormancy_prob=0.2)
     levers = Levers(share_multiplier=2.0, positive_multiplier=1.5, review_incentive=0.25,
                     forget_multiplier=0.5, repurchase_multiplier=2.0, dormancy_multiplier=3.0)
-    day = day_probs(consumer, levers)
+    product = ProductParams()
+    day = open_day(1, consumer, product, levers, None, ReviewBoard(product))
     assert day.post_satisfied == pytest.approx(0.1 * 2.0 * 1.5, rel=1e-15)
     assert day.post_dissatisfied == pytest.approx(0.2 * 2.0, rel=1e-15)
     assert day.review == pytest.approx(0.3, rel=1e-15)
     assert day.forget == pytest.approx(0.2, rel=1e-15)
     assert day.repurchase == pytest.approx(0.6, rel=1e-15)
     assert day.dormancy == pytest.approx(0.6, rel=1e-15)
-    plain = day_probs(consumer, Levers())
+    plain = open_day(1, consumer, product, Levers(), None, ReviewBoard(product))
     assert (plain.post_satisfied, plain.post_dissatisfied, plain.review, plain.forget,
             plain.repurchase, plain.dormancy) == (0.1, 0.2, 0.05, 0.4, 0.3, 0.2)
 
