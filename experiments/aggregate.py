@@ -18,8 +18,9 @@ import yaml
 from omegaconf import OmegaConf
 
 from experiments.sweeping import FAILURE_FILE, expand_jobs, killed_jobs, one_line
-from simulation.compare import KEY_METRICS, OBJECTIVES, compare
+from simulation.compare import KEY_METRICS, compare
 from simulation.outputs import SUMMARY_FILE, TIMESERIES_FILE
+from simulation.params import OBJECTIVES
 from simulation.sweep_plots import (
     adoption_curves_figure,
     dose_response_figure,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import Spec, did_you_mean, param, specs, validate
 from models.strategies import STRATEGIES, STRATEGY_NAMES
-from simulation.params import NetworkParams, RunParams
+from simulation.params import OBJECTIVES, NetworkParams, RunParams
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -190,8 +190,6 @@ def check_report(node: object) -> None:
     Raises:
         ParameterError: One line naming the key, its value and what is allowed.
     """
-    from simulation.compare import OBJECTIVES
-
     if node is None:
         return
     if not isinstance(node, dict):

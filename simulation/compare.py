@@ -24,8 +24,6 @@ KEY_METRICS: dict[str, str] = {
     "profit": "currency",
     "cpa": "currency per adopter",
 }
-#: What a strategist can ask the report to optimise (``report.objective``).
-OBJECTIVES = ("profit", "adopters", "revenue")
 #: Family-wise error rate of the headline's pairwise tests (Holm-corrected).
 ALPHA = 0.05
 #: Below this many seed-matched pairs a lift is shown but flagged as too few for a claim.

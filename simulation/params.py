@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import param, prob, specs, validate
 
+#: What a sweep's report may rank arms by (``report.objective``); here, not in
+#: ``simulation.compare``, so the command line can check it without loading scipy.
+OBJECTIVES = ("profit", "adopters", "revenue")
+
 if TYPE_CHECKING:
     from models.strategies import Strategy
 
