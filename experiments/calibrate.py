@@ -14,7 +14,7 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, group_options, to_run_params
+from experiments.config import CONFIG_DIR, to_run_params
 from experiments.frontdoor import check_group_overrides
 from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
@@ -211,12 +211,7 @@ def cli() -> None:
     """``python -m experiments.calibrate``: group choices checked in one line first."""
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     try:
-        check_group_overrides(args)
-        for a in args:
-            key, _, value = a.partition("=")
-            if key.lstrip("+") == "calibration" and value not in group_options("calibration"):
-                raise ParameterError(f"calibration = {value!r}: must be one of "
-                                     f"{', '.join(group_options('calibration'))}")
+        check_group_overrides(args, own=("calibration",))
     except ParameterError as exc:
         fail(str(exc))
     main()

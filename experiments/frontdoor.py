@@ -372,18 +372,22 @@ def _check_group(o: Any, text: str) -> None:
                                      f"{did_you_mean(str(item), options)}")
 
 
-def check_group_overrides(overrides: list[str]) -> None:
+def check_group_overrides(overrides: list[str], own: Collection[str] = ()) -> None:
     """Check only the config-group choices (``network=...``) among ``overrides``.
 
     For entry points with keys of their own (calibrate, sensitivity) that the schema does
     not know: override syntax and every group option are checked in one line, other keys
     are left to the entry point.
 
+    Args:
+        overrides: The command-line overrides.
+        own: The entry point's own config groups (``calibration``), checked the same way.
+
     Raises:
         ParameterError: One line naming the override and what is allowed.
     """
     for o, text in zip(_parse(overrides), overrides, strict=True):
-        if o.key_or_group in GROUPS:
+        if o.key_or_group in GROUPS or o.key_or_group in own:
             _check_group(o, text)
 
 

@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import group_options, to_run_params
+from experiments.config import to_run_params
 from experiments.frontdoor import check_group_overrides
 from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
@@ -142,13 +142,7 @@ def cli() -> None:
     """``python -m experiments.sensitivity``: group choices checked in one line first."""
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     try:
-        check_group_overrides(args)
-        for a in args:
-            key, _, value = a.partition("=")
-            options = group_options("sensitivity")
-            if key.lstrip("+") == "sensitivity" and value not in options:
-                raise ParameterError(f"sensitivity = {value!r}: must be one of "
-                                     f"{', '.join(options)}")
+        check_group_overrides(args, own=("sensitivity",))
     except ParameterError as exc:
         fail(str(exc))
     main()
