@@ -15,9 +15,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.common import fail, write_provenance
 from experiments.config import to_run_params
 from experiments.frontdoor import check_group_overrides
-from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count, check_prob
 from simulation.params import RunParams
 

@@ -15,10 +15,10 @@ import pandas as pd
 
 from models.journey import Channel
 from models.strategies import Ads, Amplify, ContentIncentive, InfluencerSeeding
+from simulation.analysis.compare import bootstrap_ci, decide, paired_lift
 from simulation.analysis.shapley import MAX_EXACT, coalitions, shapley_exact, shapley_sampled
-from simulation.compare import bootstrap_ci, decide, paired_lift
-from simulation.networks import build_network
-from simulation.runner import RunParams, run
+from simulation.networks.generators import build_network
+from simulation.running.runner import RunParams, run
 
 #: Channels that can be switched off, and what switching one off means.
 CHANNELS = {
