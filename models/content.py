@@ -40,7 +40,7 @@ class ContentType:
     """
 
     name: str = param("photo", "Name", "the type's name (post and review are built in)",
-                      kind="text")
+                      "name", kind="text")
     creator: str = param("satisfied", "Creator", "who creates it (a piece persuades and "
                          "counts on the page only if its creator is satisfied)",
                          choices=CREATORS)

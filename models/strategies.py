@@ -258,7 +258,7 @@ class ContentIncentive(Strategy, name="content_incentive"):
     """
 
     type: str = param("review", "Content type", "the content type paid for (one of the run's "
-                      "content.types)", kind="text")
+                      "content.types)", "name", kind="text")
     incentive: float = prob(0.1, "Incentive", "added to the type's per-day creation "
                             "probability while paid")
 
@@ -290,7 +290,7 @@ class Amplify(Strategy, name="amplify"):
     """
 
     type: str = param("post", "Content type", "the content type promoted (a feed type of "
-                      "the run's content.types)", kind="text")
+                      "the run's content.types)", "name", kind="text")
     reach: float = prob(0.01, "Reach", "share of consumers shown a promoted piece")
     start: int = param(1, "Start", "first day of the promotion", "day", low=0, high=MAX_DAYS)
     end: int = param(60, "End", "day after the last (end >= start)", "day",

@@ -208,6 +208,17 @@ def test_strategies_must_name_a_type_of_the_run():
                      content=content(PHOTO_FEED)).content.names[-1] == "photo"
 
 
+def test_the_default_content_option_is_the_default_content_params():
+    import yaml
+
+    from experiments.config import CONFIG_DIR, content_params
+
+    node = yaml.safe_load((CONFIG_DIR / "content" / "default.yaml").read_text())
+    assert content_params(node) == ContentParams()
+    rich = content_params(yaml.safe_load((CONFIG_DIR / "content" / "rich.yaml").read_text()))
+    assert rich.names == ("post", "review", "photo", "story", "q_and_a")
+
+
 def test_touch_bits_name_their_types():
     m = days(market("vectorized", content(PHOTO_FEED)), 1)
     assert np.all(m.content.touches[1:] == 1 << m.content.params.names.index("photo"))
