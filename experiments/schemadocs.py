@@ -157,10 +157,11 @@ def help_text(prog: str, summary: str, extra: Mapping[str, Spec] = {}) -> str:
         lines.append("")
         if section == "":
             lines.append("Top level:")
+        elif section == "content":
+            lines.append(f"content={options_text('content', ' | ')}:")
         elif section == "content.types.NAME":
-            out.append("Each content type, `content.types.NAME.` (`post` and `review` are "
-                       "today's posts and reviews: only `enabled` and `incentive_cost` apply "
-                       "to them):\n")
+            lines.append("Each content type (post and review: only enabled and "
+                         "incentive_cost apply):")
         elif section == "network":
             lines.append(f"network={options_text('network', ' | ')}:")
         elif section in ("consumer", "product"):

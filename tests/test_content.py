@@ -200,7 +200,7 @@ def test_bad_content_params_are_refused_in_one_line(kwargs, message):
 
 
 def test_strategies_must_name_a_type_of_the_run():
-    with pytest.raises(ParameterError, match="strategy.content_incentive.type = 'photo'"):
+    with pytest.raises(ParameterError, match=r"strategy\.content_incentive\.type = 'photo'"):
         RunParams(strategies=(ContentIncentive(type="photo"),))
     with pytest.raises(ParameterError, match="acts on the feed"):
         RunParams(strategies=(Amplify(type="review"),))

@@ -285,8 +285,8 @@ def incentive_study(params: RunParams, types: Sequence[str], incentive: float,
     return IncentiveStudy(table, runs, str(d.best), d.clear, [str(x) for x in d.leaders])
 
 
-def _ci(low: float, high: float) -> str:
-    return f"95% CI {low:,.1f} to {high:,.1f}"
+def _ci(low: float, high: float, digits: int = 1) -> str:
+    return f"95% CI {low:,.{digits}f} to {high:,.{digits}f}"
 
 
 def recommend_incentive(study: IncentiveStudy, budget: float | None) -> str:
@@ -297,7 +297,7 @@ def recommend_incentive(study: IncentiveStudy, budget: float | None) -> str:
             f"{r.adopters_per_1000:,.1f} extra purchases per 1,000 of incentive; "
         lines.append(f"- {r.content_type}: {per}{r.adopters:+,.1f} adopters "
                      f"({_ci(r.adopters_low, r.adopters_high)}), profit {r.profit:+,.0f} "
-                     f"({_ci(r.profit_low, r.profit_high)}), incentive spend "
+                     f"({_ci(r.profit_low, r.profit_high, 0)}), incentive spend "
                      f"{r.incentive_spend:,.0f}")
     best = study.table.set_index("content_type").loc[study.best]
     if study.clear:
@@ -324,7 +324,7 @@ def describe_decomposition(dec: Decomposition) -> str:
     for r in sh.itertuples():
         lines.append(f"- {r.content_type}: {r.adopters:+,.1f} adopters "
                      f"({_ci(r.adopters_low, r.adopters_high)}), profit {r.profit:+,.0f} "
-                     f"({_ci(r.profit_low, r.profit_high)}); last touch of "
+                     f"({_ci(r.profit_low, r.profit_high, 0)}); last touch of "
                      f"{r.last_touch_buyers:,.1f} buyers per run")
     e = dec.efficiency
     ci = e["total_ci"]
