@@ -101,13 +101,15 @@ def main(cfg: DictConfig) -> dict:
         dec = bw.decompose(params, study["replicates"], permutations=study["permutations"],
                            progress=print)
         _csv(dec.paths, out / "touch_paths.csv")
-        _csv(bw.touch_summary(dec.paths, [t.name for t in params.content.types
-                                          if t.enabled]), out / "touches.csv")
+        touches = bw.touch_summary(dec.paths, [t.name for t in params.content.types
+                                               if t.enabled])
+        _csv(touches, out / "touches.csv")
         _csv(bw.channel_summary(dec.paths), out / "channels.csv")
         _csv(dec.counterfactual, out / "counterfactual.csv")
         _csv(dec.shapley, out / "shapley.csv")
         _csv(dec.runs, out / "runs.csv")
-        _figure(decomposition_figure(dec.shapley, dec.counterfactual), out / "work_backwards.png")
+        _figure(decomposition_figure(dec.shapley, dec.counterfactual, touches),
+                out / "work_backwards.png")
         text = bw.describe_decomposition(dec)
         summary = {"study": "decompose", "efficiency": dec.efficiency,
                    "shapley": dec.shapley.to_dict(orient="records"),

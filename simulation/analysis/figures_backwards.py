@@ -13,15 +13,30 @@ def _err(table: pd.DataFrame, col: str) -> np.ndarray:
                              table[f"{col}_high"].to_numpy(float) - mean]))
 
 
-def decomposition_figure(shapley: pd.DataFrame, counterfactual: pd.DataFrame) -> Figure:
-    """Left: Shapley value vs last-touch buyers per content type; right: what each arm loses.
+def decomposition_figure(shapley: pd.DataFrame, counterfactual: pd.DataFrame,
+                         touches: pd.DataFrame) -> Figure:
+    """Touch paths, Shapley value vs last touch per content type, and what each arm loses.
 
     Args:
         shapley: ``backwards.Decomposition.shapley``.
         counterfactual: ``backwards.Decomposition.counterfactual``.
+        touches: ``backwards.touch_summary`` of the buyers.
     """
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    ax, ax_cf = fig.subplots(1, 2)
+    fig = Figure(figsize=(15, 4.2), layout="constrained")
+    ax_t, ax, ax_cf = fig.subplots(1, 3)
+    yt = np.arange(len(touches))
+    h3 = 0.27
+    buyers = max(int(touches["first_touch"].sum()), 1)
+    for off, col, color, label in ((-h3, "share_touched", "#9ecae1", "any touch"),
+                                   (0.0, "first_touch", "#3182bd", "first touch"),
+                                   (h3, "last_touch", "#08519c", "last touch")):
+        values = touches[col] if col == "share_touched" else touches[col] / buyers
+        ax_t.barh(yt + off, 100 * values, h3, color=color, label=label)
+    ax_t.set_yticks(yt, touches["content_type"])
+    ax_t.invert_yaxis()
+    ax_t.set_xlabel("% of buyers")
+    ax_t.set_title("Touch paths before the purchase")
+    ax_t.legend(loc="lower right", fontsize=8)
     y = np.arange(len(shapley))
     h = 0.4
     ax.barh(y + h / 2, shapley["adopters"], h, xerr=_err(shapley, "adopters"),
