@@ -99,6 +99,7 @@ class ContentParams:
 
     def __post_init__(self) -> None:
         """Post and review present once; names unique; at most ``MAX_TYPES``."""
+        validate(self, "content")
         names = [t.name for t in self.types]
         for b in BUILTIN:
             if b not in names:
@@ -306,8 +307,14 @@ class ContentBook:
         self.first_touch[hit] = np.where(first < 0, low, first)
         self.last_touch[hit] = high
 
-    def close_day(self) -> None:
-        """Today's satisfied page pieces become visible from tomorrow."""
+    def close_day(self, tally) -> None:
+        """Today's satisfied page pieces become visible from tomorrow; count today's pieces.
+
+        Positive posts and reviews are counted with the extra pieces made (``created``):
+        amplification promotes a type only once a piece of it exists.
+        """
+        self.created["post"] += tally.shares_positive
+        self.created["review"] += tally.reviews_written
         for k, board in self._visible.items():
             made = self._today.get(k)
             board.append(0 if made is None else int(made.size))

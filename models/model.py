@@ -237,7 +237,7 @@ class MarketModel(mesa.Model):
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
-        self.content.close_day()
+        self.content.close_day(tally)
         self.adopters += tally.new_adopters
         spend = self.campaign.settle(self.day.levers, tally)
         self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,

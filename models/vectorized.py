@@ -378,7 +378,7 @@ class VectorMarket:
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
-        self.content.close_day()
+        self.content.close_day(tally)
         self.adopters += tally.new_adopters
         self.spend = self.campaign.settle(self.day.levers, tally)
 

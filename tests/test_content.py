@@ -172,6 +172,19 @@ def test_amplification_reaches_non_customers_once_a_piece_exists(engine):
     assert list(m.end_state()["channel"][3:]) == [Channel.AD] * 2
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_amplified_posts_need_a_first_post(engine):
+    g = nx.Graph([(0, 1), (0, 2), (3, 4)])
+    chatty = replace(QUIET, share_prob=1.0)
+    amp = Amplify(type="post", reach=1.0, start=1, end=100, cost_per_thousand=0.0)
+    m = days(market(engine, content(), consumer=chatty, strategies=(SEED_HUB, amp), graph=g),
+             1)
+    assert list(state(m)[3:]) == [JourneyState.UNAWARE] * 2
+    assert m.content.created["post"] == 1
+    days(m, 1)
+    assert list(m.end_state()["channel"][3:]) == [Channel.AD] * 2
+
+
 def test_default_content_is_the_old_path_and_disabled_extras_change_nothing():
     """Rich content with every extra switched off gives the default run, to the bit."""
     rich = content(PHOTO_FEED, ANSWERS, ContentType("story"), track=False)
