@@ -93,17 +93,25 @@ def uniform(key, step, decision, consumer):
     """
     base = _base(key, step, decision)
     if isinstance(consumer, np.ndarray):
-        z = consumer.astype(np.uint64) * np.uint64(_GOLDEN)
-        z += np.uint64(base)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(_M1)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(_M2)
-        z ^= z >> np.uint64(31)
-        z >>= np.uint64(12)
-        return (z.astype(np.float64) + 0.5) * _SCALE
+        return uniform_at(np.uint64(base), consumer)
     z = _mix((base + int(consumer) * _GOLDEN) & _MASK)
     return ((z >> 12) + 0.5) * _SCALE
+
+
+def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
+    """``uniform`` from ``decision_base`` values: one for all ``consumer`` or one each.
+
+    A batch of runs (``models.batched``) passes each consumer its own run's base.
+    """
+    z = consumer.astype(np.uint64) * np.uint64(_GOLDEN)
+    z += base
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(_M1)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(_M2)
+    z ^= z >> np.uint64(31)
+    z >>= np.uint64(12)
+    return (z.astype(np.float64) + 0.5) * _SCALE
 
 
 def decision_base(key: int, step: int, decision: int) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from models.batched import BatchMarket, RunSpec
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
@@ -17,7 +18,8 @@ from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
 from simulation.running.metrics import summarize
 
-__all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run", "start_engine"]
+__all__ = ["ENGINES", "RunParams", "RunResult", "batchable", "resolve_engine", "run", "run_batch",
+           "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -82,12 +84,76 @@ def run(
     """
     start = time.perf_counter()
     graph = graph if graph is not None else build_network(params.network, params.seed)
-    engine = resolve_engine(params.engine, graph.n)
     model = start_engine(params, graph)
     for t in range(params.steps):
         model.step()
         if progress:
             progress(t + 1, params.steps)
+    return _result(params, graph, model, start)
+
+
+def batchable(params: RunParams, n: int) -> bool:
+    """Whether a run can join a batch (``run_batch``): the array engine runs it."""
+    return resolve_engine(params.engine, n) == "vectorized"
+
+
+def run_batch(
+    runs: Sequence[RunParams],
+    graphs: Sequence[SocialGraph | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult | Exception]:
+    """Run several simulations of the array engine at once (``models.batched``).
+
+    Each result is bit-identical to ``run(params, graph)`` (``wall_seconds`` is the
+    batch's). Runs of one batch must have the same number of steps; they may have
+    different graphs, seeds, strategies and parameters. A run that fails does not take
+    the others down: if the batch cannot be built or stepped, every run is re-run alone
+    and only the ones that fail alone come back as their exception.
+
+    Args:
+        runs: The runs (every one ``batchable``).
+        graphs: Prebuilt graphs, one per run (None entries: built from the run's
+            network and seed).
+        progress: Called as ``progress(step, steps)`` after every step of the batch.
+
+    Returns:
+        Per run, in order, its ``RunResult`` or the exception it raised.
+    """
+    if not runs:
+        return []
+    start = time.perf_counter()
+    graphs = list(graphs) if graphs is not None else [None] * len(runs)
+    out: list[RunResult | Exception] = []
+    try:
+        built = [g if g is not None else build_network(p.network, p.seed)
+                 for p, g in zip(runs, graphs, strict=True)]
+        steps = {p.steps for p in runs}
+        if len(steps) != 1:
+            raise ValueError(f"steps = {sorted(steps)}: a batch's runs share one length")
+        if not all(batchable(p, g.n) for p, g in zip(runs, built, strict=True)):
+            raise ValueError("engine: only the vectorized engine runs in a batch")
+        batch = BatchMarket([RunSpec(g, p.consumer, p.product, p.strategies, p.budget, p.seed)
+                             for p, g in zip(runs, built, strict=True)])
+        (length,) = steps
+        for t in range(length):
+            batch.step()
+            if progress:
+                progress(t + 1, length)
+        for p, g, member in zip(runs, built, batch.members, strict=True):
+            out.append(_result(p, g, member, start))
+    except Exception:  # each run alone, so only a failing one fails
+        out = []
+        for p, g in zip(runs, graphs, strict=True):
+            try:
+                out.append(run(p, graph=g))
+            except Exception as exc:  # handed back to the caller
+                out.append(exc)
+    return out
+
+
+def _result(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
+    """The tables and summary of a run that has taken its steps."""
+    engine = resolve_engine(params.engine, graph.n)
     table = pd.DataFrame.from_records(model.records, columns=list(TIMESERIES_COLUMNS))
     final = model.end_state()
     table = table.astype({c: "int64" for c in TIMESERIES_COLUMNS
