@@ -201,21 +201,30 @@ class BatchMarket(VectorMarket):
         return got
 
     def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
-        base = self._bases.get(decision)
-        if base is None:
-            base = self._bases[decision] = np.array(
-                [draws.decision_base(int(k), self.steps, decision) for k in self._keys],
-                dtype=np.uint64)
+        """Run r's uniforms for its consumers ``idx - offset[r]`` (``idx`` sorted).
+
+        The hash starts from ``local * GOLDEN + base[r]`` (mod 2**64), which is
+        ``idx * GOLDEN + (base[r] - offset[r] * GOLDEN)``: one base per run, shifted, and
+        the stacked index as it is.
+        """
+        shifted = self._bases.get(decision)
+        if shifted is None:
+            base = np.array([draws.decision_base(int(k), self.steps, decision)
+                             for k in self._keys], dtype=np.uint64)
+            shifted = self._bases[decision] = base - self._offsets[:-1].astype(np.uint64) \
+                * np.uint64(draws.GOLDEN)
         if idx.size <= _DRAW_BLOCK:
-            return self._hash(base, idx)
+            return self._hash(shifted, idx)
         out = np.empty(idx.size)
         for lo in range(0, idx.size, _DRAW_BLOCK):
-            out[lo:lo + _DRAW_BLOCK] = self._hash(base, idx[lo:lo + _DRAW_BLOCK])
+            out[lo:lo + _DRAW_BLOCK] = self._hash(shifted, idx[lo:lo + _DRAW_BLOCK])
         return out
 
-    def _hash(self, base: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        runs = self._run_of[idx]
-        return draws.uniform_at(base[runs], idx - self._offsets[runs])
+    def _hash(self, shifted: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if self.runs == 1:
+            return draws.uniform_at(shifted[0], idx)
+        per_run = np.diff(np.searchsorted(idx, self._offsets))  # idx is sorted
+        return draws.uniform_at(np.repeat(shifted, per_run), idx)
 
     # --- the per-run parts of a day -------------------------------------------------
     def _open(self) -> None:
