@@ -90,6 +90,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
             pending.append((r, p, rdir))
     if pending:
         write_provenance(out)
+    shared = _group_results(cache, hydra_cfg, pending) if cache and pending else {}
 
     def write(r: int, p, rdir: Path, result) -> None:
         # A figure per replicate would cost more than the run itself: the first only.
@@ -98,6 +99,10 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
         if replicates == 1:
             print(describe(result.summary))
 
+    for r, p, rdir in pending:
+        if p.seed in shared:  # computed in one batch with the jobs sharing its graphs
+            write(r, p, rdir, shared[p.seed])
+    pending = [job for job in pending if job[1].seed not in shared]
     graphs = [cached_graph(p.network, p.seed, cache) if cache else
               build_network(p.network, p.seed) if len(pending) > 1 else None
               for _, p, _ in pending]
@@ -125,6 +130,23 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
     print(f"outputs: {out}")
     ordered = [summaries[r] for r in range(replicates)]
     return ordered[0] if replicates == 1 else ordered
+
+
+def _group_results(cache: Path, hydra_cfg, pending: list) -> dict:
+    """This sweep job's results computed with its group's batch (``experiments.batchjobs``)."""
+    from experiments.batchjobs import batched_results
+
+    graphs: dict = {}
+
+    def graph_of(network, seed: int):
+        key = (repr(network), seed)
+        if key not in graphs:
+            graphs[key] = cached_graph(network, seed, cache)
+        return graphs[key]
+
+    got = batched_results(cache, list(hydra_cfg.overrides.task), [p.seed for _, p, _ in pending],
+                          graph_of)
+    return got or {}
 
 
 #: A run estimated to take longer than this (seconds), or a network with more directed ties,

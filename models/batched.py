@@ -132,7 +132,7 @@ class BatchMarket(VectorMarket):
     board, money and records stay with each run's own ``VectorMarket`` in ``members``.
 
     Args:
-        runs: The runs.
+        runs: The runs, or their ``VectorMarket`` at day 0 (taken over, not copied).
 
     Attributes:
         members: One ``VectorMarket`` per run, holding views of the stacked arrays: read
@@ -140,12 +140,14 @@ class BatchMarket(VectorMarket):
         runs: How many runs.
     """
 
-    def __init__(self, runs: Sequence[RunSpec]) -> None:
-        """Open every run, then stack their per-consumer arrays and graphs."""
+    def __init__(self, runs: Sequence[RunSpec | VectorMarket]) -> None:
+        """Open every run (or take it opened, at day 0), then stack arrays and graphs."""
         if not runs:
             raise ValueError("a batch needs at least one run")
-        self.members = [VectorMarket(r.graph, r.consumer, r.product, r.strategies, r.budget,
-                                     rng=r.seed) for r in runs]
+        if any(isinstance(r, VectorMarket) and r.steps for r in runs):
+            raise ValueError("a batch takes runs at day 0")
+        self.members = [r if isinstance(r, VectorMarket) else VectorMarket(
+            r.graph, r.consumer, r.product, r.strategies, r.budget, rng=r.seed) for r in runs]
         self.runs = len(self.members)
         sizes = [m.graph.n for m in self.members]
         self._offsets = np.cumsum([0, *sizes])

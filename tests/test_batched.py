@@ -163,3 +163,36 @@ def test_a_failing_run_fails_alone() -> None:
     assert isinstance(results[1], Exception) and "influencer_seeding.k = 10" in str(results[1])
     _assert_results_equal(results[0], run(runs[0]))
     _assert_results_equal(results[2], run(runs[2]))
+
+
+def test_sweep_jobs_sharing_graphs_compute_once_and_fail_alone(tmp_path) -> None:
+    """The first job of a group computes it; the others take their results; a bad arm fails
+    alone (its job then runs it alone, as without batching)."""
+    from experiments.batchjobs import batched_results, plan_batches
+
+    good = _params("all", 3)
+    broken = InfluencerSeeding(k=3)
+    object.__setattr__(broken, "targeting", "nonsense")  # passes the sweep's check, fails later
+    bad = replace(_params("baseline", 3), strategies=(broken,))
+    with pytest.raises(Exception, match="nonsense"):
+        run(bad)
+    other = _params("Referral", 3)
+    elsewhere = replace(_params("all", 3), network=TIES["unweighted"])  # another graph
+    jobs = [(["arm=good"], good, 2), (["arm=bad"], bad, 2), (["arm=other"], other, 2),
+            (["arm=elsewhere"], elsewhere, 2)]
+    assert plan_batches(tmp_path, jobs) == 1
+    built = []
+
+    def graph_of(network, seed):
+        built.append(seed)
+        return build_network(network, seed)
+
+    mine = batched_results(tmp_path, ["arm=good"], [3, 4], graph_of)
+    assert sorted(mine) == [3, 4] and len(built) == 6  # 3 jobs x 2 replicates, one batch
+    for seed in (3, 4):
+        _assert_results_equal(mine[seed], run(replace(good, seed=seed)))
+    assert batched_results(tmp_path, ["arm=bad"], [3, 4], graph_of) == {}
+    theirs = batched_results(tmp_path, ["arm=other"], [4], graph_of)
+    assert sorted(theirs) == [4] and len(built) == 6  # taken, not computed again
+    _assert_results_equal(theirs[4], run(replace(other, seed=4)))
+    assert batched_results(tmp_path, ["arm=elsewhere"], [3, 4], graph_of) is None

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.batched import BatchMarket, RunSpec
+from models.batched import BatchMarket
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.strategies import Strategy
+from models.vectorized import VectorMarket
 from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
 from simulation.running.metrics import summarize
@@ -106,9 +107,9 @@ def run_batch(
 
     Each result is bit-identical to ``run(params, graph)`` (``wall_seconds`` is the
     batch's). Runs of one batch must have the same number of steps; they may have
-    different graphs, seeds, strategies and parameters. A run that fails does not take
-    the others down: if the batch cannot be built or stepped, every run is re-run alone
-    and only the ones that fail alone come back as their exception.
+    different graphs, seeds, strategies and parameters. A run that fails to start does
+    not take the others down: it comes back as its exception. (A day of the batch raises
+    only for a bug in the engine, which would fail every run alike.)
 
     Args:
         runs: The runs (every one ``batchable``).
@@ -123,31 +124,29 @@ def run_batch(
         return []
     start = time.perf_counter()
     graphs = list(graphs) if graphs is not None else [None] * len(runs)
-    out: list[RunResult | Exception] = []
-    try:
-        built = [g if g is not None else build_network(p.network, p.seed)
-                 for p, g in zip(runs, graphs, strict=True)]
-        steps = {p.steps for p in runs}
-        if len(steps) != 1:
-            raise ValueError(f"steps = {sorted(steps)}: a batch's runs share one length")
-        if not all(batchable(p, g.n) for p, g in zip(runs, built, strict=True)):
-            raise ValueError("engine: only the vectorized engine runs in a batch")
-        batch = BatchMarket([RunSpec(g, p.consumer, p.product, p.strategies, p.budget, p.seed)
-                             for p, g in zip(runs, built, strict=True)])
-        (length,) = steps
+    lengths = {p.steps for p in runs}
+    if len(lengths) != 1:
+        raise ValueError(f"steps = {sorted(lengths)}: a batch's runs share one length")
+    out: list[RunResult | Exception | None] = [None] * len(runs)
+    opened: dict[int, tuple[SocialGraph, VectorMarket]] = {}
+    for i, (p, g) in enumerate(zip(runs, graphs, strict=True)):
+        try:  # each run opens alone: one that cannot start fails alone
+            g = g if g is not None else build_network(p.network, p.seed)
+            if not batchable(p, g.n):
+                raise ValueError(f"engine = {p.engine}: only the vectorized engine batches")
+            opened[i] = g, VectorMarket(g, p.consumer, p.product, p.strategies, p.budget,
+                                        rng=p.seed)
+        except Exception as exc:  # handed back to the caller
+            out[i] = exc
+    if opened:
+        batch = BatchMarket([market for _, market in opened.values()])
+        (length,) = lengths
         for t in range(length):
             batch.step()
             if progress:
                 progress(t + 1, length)
-        for p, g, member in zip(runs, built, batch.members, strict=True):
-            out.append(_result(p, g, member, start))
-    except Exception:  # each run alone, so only a failing one fails
-        out = []
-        for p, g in zip(runs, graphs, strict=True):
-            try:
-                out.append(run(p, graph=g))
-            except Exception as exc:  # handed back to the caller
-                out.append(exc)
+        for i, (g, market) in opened.items():
+            out[i] = _result(runs[i], g, market, start)
     return out
 
 
