@@ -103,15 +103,21 @@ def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
 
     A batch of runs (``models.batched``) passes each consumer its own run's base.
     """
-    z = consumer.astype(np.uint64) * np.uint64(_GOLDEN)
+    z = consumer.astype(np.uint64)  # a copy: every step below works in place
+    z *= np.uint64(_GOLDEN)
     z += base
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(_M1)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(_M2)
-    z ^= z >> np.uint64(31)
+    tmp = np.empty_like(z)
+    for shift, mult in ((30, _M1), (27, _M2)):
+        np.right_shift(z, np.uint64(shift), out=tmp)
+        z ^= tmp
+        z *= np.uint64(mult)
+    np.right_shift(z, np.uint64(31), out=tmp)
+    z ^= tmp
     z >>= np.uint64(12)
-    return (z.astype(np.float64) + 0.5) * _SCALE
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= _SCALE
+    return u
 
 
 def decision_base(key: int, step: int, decision: int) -> int:
