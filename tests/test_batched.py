@@ -196,3 +196,16 @@ def test_sweep_jobs_sharing_graphs_compute_once_and_fail_alone(tmp_path) -> None
     assert sorted(theirs) == [4] and len(built) == 6  # taken, not computed again
     _assert_results_equal(theirs[4], run(replace(other, seed=4)))
     assert batched_results(tmp_path, ["arm=elsewhere"], [3, 4], graph_of) is None
+
+
+def test_benchmark_batch_mode_prints_its_table(capsys) -> None:
+    """``benchmark --batch R ...`` prints one row per R with the ratio to one A @ x."""
+    from experiments import benchmark
+
+    assert benchmark.main(["--batch", "1", "3", "--sizes", "300", "--steps", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "n = 300" in out and "per-run/A@x" in out and "load average" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["3"])]
+    assert [r[0] for r in rows] == ["1", "3"]
+    assert all(float(r[4]) > 0 and float(r[5]) > 0 for r in rows)
+    assert benchmark.main(["--batch", "0"]) == 2
