@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from simulation.running.runner import RunResult, resolve_engine, run_batch
+from simulation.running.runner import BATCH_MAX_CONSUMERS, RunResult, resolve_engine, run_batch
 
 #: Inside the sweep's graph cache folder (removed with it when the sweep ends).
 BATCH_DIR = "batches"
@@ -42,8 +42,9 @@ def _dump(path: Path, obj) -> None:
 def plan_batches(cache: Path, jobs: Sequence[tuple[list[str], object, int]]) -> int:
     """Group a sweep's jobs whose runs share graphs; write the plan the jobs read.
 
-    Jobs group when they run the array engine on the same network with the same seeds,
-    replicates and steps (so they differ only in strategies, budget or parameters).
+    Jobs group when they run the array engine on the same network (of at most
+    ``BATCH_MAX_CONSUMERS`` consumers) with the same seeds, replicates and steps (so they
+    differ only in strategies, budget or parameters).
 
     Args:
         cache: The sweep's graph cache folder.
@@ -55,8 +56,8 @@ def plan_batches(cache: Path, jobs: Sequence[tuple[list[str], object, int]]) -> 
     groups: dict[tuple, list] = {}
     for overrides, params, replicates in jobs:
         n = params.network.consumers
-        if n is None or resolve_engine(params.engine, n) != "vectorized":
-            continue
+        if n is None or n > BATCH_MAX_CONSUMERS or resolve_engine(params.engine, n) != "vectorized":
+            continue  # big runs: the graphs of a whole group would not fit in memory
         key = (repr(params.network), params.seed, replicates, params.steps)
         groups.setdefault(key, []).append((job_key(overrides), params, replicates))
     plan = {f"g{i}": members for i, members in enumerate(g for g in groups.values()

@@ -74,7 +74,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
     from simulation.networks.generators import build_network
     from simulation.running.outputs import describe, write_run
     from simulation.running.progress import terminal_progress
-    from simulation.running.runner import batchable, run, run_batch
+    from simulation.running.runner import BATCH_MAX_CONSUMERS, batchable, run, run_batch
 
     announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
@@ -103,11 +103,12 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
         if p.seed in shared:  # computed in one batch with the jobs sharing its graphs
             write(r, p, rdir, shared[p.seed])
     pending = [job for job in pending if job[1].seed not in shared]
+    n = params.network.consumers  # None for a file: its runs go one by one
+    together = len(pending) > 1 and n is not None and n <= BATCH_MAX_CONSUMERS \
+        and batchable(params, n)
     graphs = [cached_graph(p.network, p.seed, cache) if cache else
-              build_network(p.network, p.seed) if len(pending) > 1 else None
+              build_network(p.network, p.seed) if together else None
               for _, p, _ in pending]
-    together = len(pending) > 1 and all(
-        batchable(p, g.n) for (_, p, _), g in zip(pending, graphs, strict=True))
     if together:
         # The array engine advances every replicate in one pass (bit-identical results).
         bar = None if cache else terminal_progress(

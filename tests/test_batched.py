@@ -143,10 +143,19 @@ def _assert_results_equal(got, want) -> None:
         assert np.array_equal(got.final[k], want.final[k])
 
 
-def test_run_batch_and_replicates_give_the_runners_results() -> None:
-    """The runner's tables and summaries, with and without the batch."""
+def test_run_batch_and_replicates_give_the_runners_results(monkeypatch) -> None:
+    """The runner's tables and summaries, with and without the batch (in several batches
+    when the consumers exceed the cap)."""
+    from simulation.running import runner
+
     runs = [_params(m, s) for m, s in (("all", 0), ("Referral", 1), ("baseline", 2))]
     batched = run_batch(runs)
+    monkeypatch.setattr(runner, "BATCH_MAX_CONSUMERS", 2 * TIES["weighted"].n)
+    steps = []
+    chunked = run_batch(runs, progress=lambda t, total: steps.append(t))
+    assert steps == [*range(1, STEPS + 1), *range(1, STEPS + 1)]  # batches of 2 and 1
+    for got, want in zip(chunked, batched, strict=True):
+        _assert_results_equal(got, want)
     for got, p in zip(batched, runs, strict=True):
         _assert_results_equal(got, run(p))
     replicates = run_replicates(_params("MoreReviews", 0), seeds=[4, 5, 6])

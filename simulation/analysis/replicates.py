@@ -11,7 +11,14 @@ from dataclasses import asdict, replace
 
 from models.graph import SocialGraph
 from simulation.networks.generators import NetworkParams, build_network
-from simulation.running.runner import RunParams, RunResult, batchable, run, run_batch
+from simulation.running.runner import (
+    BATCH_MAX_CONSUMERS,
+    RunParams,
+    RunResult,
+    batchable,
+    run,
+    run_batch,
+)
 
 
 class GraphCache:
@@ -53,12 +60,12 @@ def run_replicates(
     """
     graphs = graphs if graphs is not None else GraphCache()
     runs = [replace(params, seed=s) for s in seeds]
-    built = [graphs.get(params.network, s) for s in seeds]
-    if len(runs) > 1 and all(batchable(p, g.n) for p, g in zip(runs, built, strict=True)):
+    n = params.network.consumers
+    if len(runs) > 1 and n is not None and n <= BATCH_MAX_CONSUMERS and batchable(params, n):
         # The array engine advances every replicate in one pass (bit-identical results).
-        results = run_batch(runs, built)
+        results = run_batch(runs, [graphs.get(params.network, s) for s in seeds])
         for r in results:
             if isinstance(r, Exception):
                 raise r
         return results
-    return [run(p, graph=g) for p, g in zip(runs, built, strict=True)]
+    return [run(p, graph=graphs.get(params.network, p.seed)) for p in runs]

@@ -19,8 +19,8 @@ from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
 from simulation.running.metrics import summarize
 
-__all__ = ["ENGINES", "RunParams", "RunResult", "batchable", "resolve_engine", "run", "run_batch",
-           "start_engine"]
+__all__ = ["BATCH_MAX_CONSUMERS", "ENGINES", "RunParams", "RunResult", "batchable",
+           "resolve_engine", "run", "run_batch", "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -93,6 +93,11 @@ def run(
     return _result(params, graph, model, start)
 
 
+#: A batch stacks at most this many consumers (more runs go in several batches), so its
+#: memory stays that of one run of this size; per-run speed no longer grows well before.
+BATCH_MAX_CONSUMERS = 400_000
+
+
 def batchable(params: RunParams, n: int) -> bool:
     """Whether a run can join a batch (``run_batch``): the array engine runs it."""
     return resolve_engine(params.engine, n) == "vectorized"
@@ -107,7 +112,8 @@ def run_batch(
 
     Each result is bit-identical to ``run(params, graph)`` (``wall_seconds`` is the
     batch's). Runs of one batch must have the same number of steps; they may have
-    different graphs, seeds, strategies and parameters. A run that fails to start does
+    different graphs, seeds, strategies and parameters; more than ``BATCH_MAX_CONSUMERS``
+    consumers in all go in several batches, one after the other. A run that fails to start does
     not take the others down: it comes back as its exception. (A day of the batch raises
     only for a bug in the engine, which would fail every run alike.)
 
@@ -127,26 +133,36 @@ def run_batch(
     lengths = {p.steps for p in runs}
     if len(lengths) != 1:
         raise ValueError(f"steps = {sorted(lengths)}: a batch's runs share one length")
+    (length,) = lengths
     out: list[RunResult | Exception | None] = [None] * len(runs)
     opened: dict[int, tuple[SocialGraph, VectorMarket]] = {}
-    for i, (p, g) in enumerate(zip(runs, graphs, strict=True)):
-        try:  # each run opens alone: one that cannot start fails alone
-            g = g if g is not None else build_network(p.network, p.seed)
-            if not batchable(p, g.n):
-                raise ValueError(f"engine = {p.engine}: only the vectorized engine batches")
-            opened[i] = g, VectorMarket(g, p.consumer, p.product, p.strategies, p.budget,
-                                        rng=p.seed)
-        except Exception as exc:  # handed back to the caller
-            out[i] = exc
-    if opened:
+
+    def advance() -> None:  # the runs opened so far, as one batch
         batch = BatchMarket([market for _, market in opened.values()])
-        (length,) = lengths
         for t in range(length):
             batch.step()
             if progress:
                 progress(t + 1, length)
         for i, (g, market) in opened.items():
             out[i] = _result(runs[i], g, market, start)
+        opened.clear()
+
+    stacked = 0
+    for i, (p, g) in enumerate(zip(runs, graphs, strict=True)):
+        try:  # each run opens alone: one that cannot start fails alone
+            g = g if g is not None else build_network(p.network, p.seed)
+            if not batchable(p, g.n):
+                raise ValueError(f"engine = {p.engine}: only the vectorized engine batches")
+            if opened and stacked + g.n > BATCH_MAX_CONSUMERS:
+                advance()
+                stacked = 0
+            opened[i] = g, VectorMarket(g, p.consumer, p.product, p.strategies, p.budget,
+                                        rng=p.seed)
+            stacked += g.n
+        except Exception as exc:  # handed back to the caller
+            out[i] = exc
+    if opened:
+        advance()
     return out
 
 
