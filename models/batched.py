@@ -126,7 +126,8 @@ class BatchMarket(VectorMarket):
     ``VectorMarket`` runs once per day for all of them: Python's per-step cost is paid
     once, not R times. Stacking rather than a leading (R, n) axis lets runs have
     different graphs (replicates) or share one (arms), and keeps the phases as they are:
-    any per-consumer array a ``VectorMarket`` holds is stacked without being named here.
+    what a ``VectorMarket`` holds per consumer (a public array of length n) or per tie (a
+    CSR n x n array) is stacked without being named here, so new mechanics carry over.
     What differs per run is handled in the hooks: the uniforms (each run's key, local
     indices), the ``Day`` (``_BatchDay``), the tally (one count per run); levers, review
     board, money and records stay with each run's own ``VectorMarket`` in ``members``.
@@ -155,18 +156,18 @@ class BatchMarket(VectorMarket):
         self._keys = np.array([m.key for m in self.members], dtype=np.uint64)
         self.steps = 0
         first = self.members[0]
+        n = first.graph.n
         for name, value in vars(first).items():
-            if name.startswith("_") or not isinstance(value, np.ndarray) \
-                    or value.shape != (first.graph.n,):
+            if isinstance(value, sp.csr_array) and value.shape == (n, n):
+                # Per-tie values (the graph, exposure weights): one block per run.
+                setattr(self, name, _stack_csr([getattr(m, name) for m in self.members]))
+            if name.startswith("_") or not isinstance(value, np.ndarray) or value.shape != (n,):
                 continue
             stacked = np.concatenate([getattr(m, name) for m in self.members])
             setattr(self, name, stacked)
             for r, m in enumerate(self.members):  # the member sees its rows of the batch
                 setattr(m, name, stacked[self._offsets[r]:self._offsets[r + 1]])
         total = int(self._offsets[-1])
-        self._receivers = _stack_csr([m._receivers for m in self.members])
-        self._log_senders = _stack_csr([m._log_senders for m in self.members])
-        self._log_sponsored = _stack_csr([m._log_sponsored for m in self.members])
         self._active = self._posters = np.zeros(0, dtype=np.int64)
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(total, dtype=bool)
