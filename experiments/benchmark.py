@@ -282,6 +282,10 @@ def _parser() -> argparse.ArgumentParser:
                     "default they are timed when installed")
     ap.add_argument("--out", type=Path, default=Path("results/benchmark.json"),
                     help="JSON file of the results (rewritten after every size)")
+    ap.add_argument("--batch", type=int, nargs="+", metavar="R",
+                    help="instead: the batched engine at R runs per batch (e.g. 1 8 32) on "
+                         "the first --sizes size (default 10,000), runs/s and per-run step "
+                         "over one A @ x (the --steps days, CPU time)")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     return ap
 
@@ -298,6 +302,8 @@ def check_args(args: argparse.Namespace) -> None:
               args.m < n <= MAX_SIZE)
     check("--steps", args.steps, "an integer in [1, 100000]", 1 <= args.steps <= 100_000)
     check("--seed", args.seed, "an integer >= 0", args.seed >= 0)
+    for r in args.batch or ():
+        check("--batch", r, "integers in [1, 1000]", 1 <= r <= 1000)
     check("--budget", args.budget, "a number of seconds > 0",
           math.isfinite(args.budget) and args.budget > 0)
     out = args.out
@@ -333,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"peerbuy: error: {exc}", file=sys.stderr)
         return 2
+    if args.batch:
+        from experiments.batchbench import format_batch_table, measure_batch
+
+        n = args.sizes[0] if args.sizes != list(DEFAULT_SIZES) else 10_000
+        print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed)))
+        return 0
     results: list[dict] = []
     try:
         for n in args.sizes:

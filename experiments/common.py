@@ -84,7 +84,8 @@ def added_keys(overrides) -> set[str]:
 
 
 def validate_jobs(
-    jobs: Callable[[], list[list[str]]], compose: Callable[[list[str]], DictConfig]
+    jobs: Callable[[], list[list[str]]], compose: Callable[[list[str]], DictConfig],
+    keep: list | None = None,
 ) -> list[list[str]]:
     """Compose and check every job of a sweep; on the first bad one, fail in one line.
 
@@ -94,6 +95,7 @@ def validate_jobs(
     Args:
         jobs: Returns every job's overrides.
         compose: Composes one job's config from its overrides.
+        keep: If given, receives ``(overrides, params, replicates)`` of every job.
 
     Returns:
         Every job's overrides.
@@ -114,9 +116,11 @@ def validate_jobs(
         except Exception as exc:  # Hydra composition errors (unknown key, bad group)
             fail(f"{one_line(exc)} ({where})")
         try:
-            validated(cfg, added)
+            checked = validated(cfg, added)
         except ParameterError as exc:
             fail(f"{exc} ({where})")
+        if keep is not None:
+            keep.append((job, *checked))
     return overrides
 
 
@@ -188,7 +192,8 @@ def launch(task, prog: str, summary: str, extra: dict | None = None) -> None:
 
             sys.stdout.write(help_text(prog, summary, extra))
             return
-        sys.argv = [sys.argv[0], *cmd.argv]
+        # The job is named after the command (run.log, animate.log), not the task's module.
+        sys.argv = [sys.argv[0], *cmd.argv, f"hydra.job.name={prog.rsplit('.', 1)[-1]}"]
         hydra_entry(task)()
     except KeyboardInterrupt:
         print_error("interrupted (Ctrl-C); unfinished run folders were removed")

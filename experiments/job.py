@@ -71,40 +71,83 @@ def _finished(directory: Path) -> dict | None:
 
 def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool):
     from experiments.sweepfolder import GRAPH_CACHE, replicate_dir
+    from simulation.networks.generators import build_network
     from simulation.running.outputs import describe, write_run
     from simulation.running.progress import terminal_progress
-    from simulation.running.runner import run
+    from simulation.running.runner import BATCH_MAX_CONSUMERS, batchable, run, run_batch
 
     announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
-    summaries = []
-    computed = False
-    bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
-        else None
+    summaries: dict[int, dict] = {}
+    pending = []
     for r in range(replicates):
         p = replace(params, seed=params.seed + r)
         rdir = replicate_dir(out, p.seed, replicates)
         done = _finished(rdir) if cache else None
         if done is not None:  # resumed sweep: this replicate finished before
-            summaries.append(done)
-            continue
-        if not computed:
-            write_provenance(out)
-            computed = True
-        graph = cached_graph(p.network, p.seed, cache) if cache else None
-        progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
-        result = run(p, graph=graph, progress=progress)
+            summaries[r] = done
+        else:
+            pending.append((r, p, rdir))
+    if pending:
+        write_provenance(out)
+    shared = _group_results(cache, hydra_cfg, pending) if cache and pending else {}
+
+    def write(r: int, p, rdir: Path, result) -> None:
         # A figure per replicate would cost more than the run itself: the first only.
         write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0)
-        summaries.append(result.summary)
-        if bar:
-            bar(r + 1, replicates)
+        summaries[r] = result.summary
         if replicates == 1:
             print(describe(result.summary))
+
+    for r, p, rdir in pending:
+        if p.seed in shared:  # computed in one batch with the jobs sharing its graphs
+            write(r, p, rdir, shared[p.seed])
+    pending = [job for job in pending if job[1].seed not in shared]
+    n = params.network.consumers  # None for a file: its runs go one by one
+    together = len(pending) > 1 and n is not None and n <= BATCH_MAX_CONSUMERS \
+        and batchable(params, n)
+    graphs = [cached_graph(p.network, p.seed, cache) if cache else
+              build_network(p.network, p.seed) if together else None
+              for _, p, _ in pending]
+    if together:
+        # The array engine advances every replicate in one pass (bit-identical results).
+        bar = None if cache else terminal_progress(
+            params.steps, label=f"steps ({len(pending)} replicates at once)")
+        results = run_batch([p for _, p, _ in pending], graphs, progress=bar)
+        for (r, p, rdir), result in zip(pending, results, strict=True):
+            if isinstance(result, Exception):
+                raise result
+            write(r, p, rdir, result)
+    else:
+        bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
+            else None
+        for (r, p, rdir), graph in zip(pending, graphs, strict=True):
+            progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
+            write(r, p, rdir, run(p, graph=graph, progress=progress))
+            if bar:
+                bar(r + 1, replicates)
     if replicates > 1:
         print(f"{replicates} replicates, seeds {params.seed}..{params.seed + replicates - 1}")
     print(f"outputs: {out}")
-    return summaries[0] if replicates == 1 else summaries
+    ordered = [summaries[r] for r in range(replicates)]
+    return ordered[0] if replicates == 1 else ordered
+
+
+def _group_results(cache: Path, hydra_cfg, pending: list) -> dict:
+    """This sweep job's results computed with its group's batch (``experiments.batchjobs``)."""
+    from experiments.batchjobs import batched_results
+
+    graphs: dict = {}
+
+    def graph_of(network, seed: int):
+        key = (repr(network), seed)
+        if key not in graphs:
+            graphs[key] = cached_graph(network, seed, cache)
+        return graphs[key]
+
+    got = batched_results(cache, list(hydra_cfg.overrides.task), [p.seed for _, p, _ in pending],
+                          graph_of)
+    return got or {}
 
 
 #: A run estimated to take longer than this (seconds), or a network with more directed ties,

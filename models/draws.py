@@ -13,7 +13,7 @@ from typing import overload
 import numpy as np
 
 _MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
+_GOLDEN = GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _SCALE = 2.0**-52
@@ -96,17 +96,31 @@ def uniform(key, step, decision, consumer):
     """
     base = _base(key, step, decision)
     if isinstance(consumer, np.ndarray):
-        z = consumer.astype(np.uint64) * np.uint64(_GOLDEN)
-        z += np.uint64(base)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(_M1)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(_M2)
-        z ^= z >> np.uint64(31)
-        z >>= np.uint64(12)
-        return (z.astype(np.float64) + 0.5) * _SCALE
+        return uniform_at(np.uint64(base), consumer)
     z = _mix((base + int(consumer) * _GOLDEN) & _MASK)
     return ((z >> 12) + 0.5) * _SCALE
+
+
+def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
+    """``uniform`` from ``decision_base`` values: one for all ``consumer`` or one each.
+
+    A batch of runs (``models.batched``) passes each consumer its own run's base.
+    """
+    z = consumer.astype(np.uint64)  # a copy: every step below works in place
+    z *= np.uint64(_GOLDEN)
+    z += base
+    tmp = np.empty_like(z)
+    for shift, mult in ((30, _M1), (27, _M2)):
+        np.right_shift(z, np.uint64(shift), out=tmp)
+        z ^= tmp
+        z *= np.uint64(mult)
+    np.right_shift(z, np.uint64(31), out=tmp)
+    z ^= tmp
+    z >>= np.uint64(12)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= _SCALE
+    return u
 
 
 def decision_base(key: int, step: int, decision: int) -> int:

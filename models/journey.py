@@ -60,13 +60,21 @@ def _pick(cond, if_true, if_false):
         if_true if cond else if_false)
 
 
-def _count(x) -> int:
-    return int(np.count_nonzero(x))
+# A tally's increment: a number for one run, one per run for a batch (``models.batched``).
+def _count(who, flags):
+    return who.count_of(flags) if isinstance(flags, np.ndarray) else int(flags)
+
+
+def _total(who, values):
+    return who.total_of(values) if isinstance(values, np.ndarray) else float(values)
 
 
 def paid_to_post(day, who):
     """A seeded influencer still paid to post today (``market.under_contract``)."""
-    return day.contract and who.is_seed  # after the contract: False, without a gather
+    contract = day.contract
+    if isinstance(contract, np.ndarray):  # a batch whose runs differ in their contracts
+        return contract & who.is_seed
+    return contract and who.is_seed  # after the contract: False, without a gather
 
 
 # --- Moves: the outcomes of a decision and the bookkeeping each one does -------------
@@ -124,8 +132,9 @@ def book(move: Move, who, day, tally) -> None:
         who.stars = stars
         who.satisfied = rules.is_satisfied(stars)
         who.adopted = who.has_product = True
-        if day.levers.referral_active:
-            tally.referred_purchases += _count(who.channel == Channel.SHARE)
+        referral = day.levers.referral_active
+        if np.any(referral):  # a batch's runs may differ (a budget spent in some)
+            tally.referred_purchases += _count(who, (who.channel == Channel.SHARE) & referral)
     if move.counts is not None:
         setattr(tally, move.counts, getattr(tally, move.counts) + who.count)
 
@@ -254,7 +263,7 @@ def book_posts(posters, positive, tally) -> None:
         tally: Today's ``StepTally``.
     """
     posters.posted = True
-    n_positive = _count(positive)
+    n_positive = _count(posters, positive)
     tally.shares_positive += n_positive
     tally.shares_negative += posters.count - n_positive
 
@@ -268,4 +277,4 @@ def book_reviews(who, tally) -> None:
     """Customers ``who`` wrote their review today (visible from tomorrow)."""
     who.reviewed = True
     tally.reviews_written += who.count
-    tally.review_stars += float(np.sum(who.stars))
+    tally.review_stars += _total(who, who.stars)

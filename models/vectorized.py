@@ -106,7 +106,15 @@ class Group:
 
     def draw(self, decision: Decision) -> np.ndarray:
         """The group's uniforms for ``decision`` today."""
-        return _draw(self.market.key, self.market.steps, decision, self.idx)
+        return self.market._uniform(decision, self.idx)
+
+    def count_of(self, flags: np.ndarray) -> int:
+        """How many of the group's ``flags`` are set (a tally's increment)."""
+        return int(np.count_nonzero(flags))
+
+    def total_of(self, values: np.ndarray) -> float:
+        """The sum of the group's ``values`` (a tally's increment)."""
+        return float(np.sum(values))
 
 
 class VectorMarket:
@@ -206,6 +214,7 @@ class VectorMarket:
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(n, dtype=bool)
         self._reached = np.zeros(0, dtype=np.int64)
+        self._receivers = graph.receivers
 
         # Exposure weights log(1 - persuasion * w) per tie (organic) and, for seeded
         # influencers under contract, log(1 - persuasion * w * trust) (sponsored); computed
@@ -247,7 +256,19 @@ class VectorMarket:
         moves = self._decide()
         self._review()
         self._settle(moves)
+        self._close_day()
         self._record()
+
+    # Hooks a batch of runs (``models.batched``) replaces: the consumers ``idx`` as one
+    # ``who``, the ``Day`` they face, and their uniforms.
+    def _group(self, idx: np.ndarray) -> Group:
+        return Group(self, idx)
+
+    def _day_of(self, idx: np.ndarray):
+        return self.day
+
+    def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
+        return _draw(self.key, self.steps, decision, idx)
 
     def _open(self) -> None:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
@@ -268,14 +289,16 @@ class VectorMarket:
         for s in journey.CUSTOMERS[1:]:
             customers |= self.state == s
         active = self._active = np.flatnonzero(customers)
-        who = Group(self, active)
-        posted, positive, sponsored = journey.posts(self.day, who, who.draw(Decision.SHARE))
+        who = self._group(active)
+        posted, positive, sponsored = journey.posts(self._day_of(active), who,
+                                                    who.draw(Decision.SHARE))
         self._posters = active[posted]
-        journey.book_posts(Group(self, self._posters), positive[posted], self.tally)
+        journey.book_posts(self._group(self._posters), positive[posted], self.tally)
         if self.content.active:
             self.content.create(self.steps, active, self.satisfied[active],
                                 self.state[active] == S.FOLLOW_UP,
-                                np.broadcast_to(journey.paid_to_post(self.day, who), active.shape),
+                                np.broadcast_to(journey.paid_to_post(self._day_of(active), who),
+                                                active.shape),
                                 self.tally)
         return active[positive & ~sponsored], active[sponsored]
 
@@ -303,7 +326,7 @@ class VectorMarket:
         pos, _ = _row_entries(senders.indptr, posters)
         reached = senders.indices[pos]
         self._reach_mark[reached] = True
-        return np.bincount(reached, weights=senders.data[pos], minlength=self.graph.n)
+        return np.bincount(reached, weights=senders.data[pos], minlength=self._reach_mark.size)
 
     def _decide(self) -> list[tuple[journey.Move, np.ndarray]]:
         """Every consumer's move, one state group at a time (``journey.CHOICES``).
@@ -322,13 +345,14 @@ class VectorMarket:
                 continue
             if not idx.size:
                 continue
-            u = _draw(self.key, self.steps, choice.draw, idx)
+            u = self._uniform(choice.draw, idx)
             pick = self._candidates(choice, idx, u)
             if pick is not None:
                 if not pick.size:
                     continue
                 idx, u = idx[pick], u[pick]
-            outcome = np.broadcast_to(choice.outcome(self.day, Group(self, idx), u), idx.shape)
+            outcome = np.broadcast_to(choice.outcome(self._day_of(idx), self._group(idx), u),
+                                      idx.shape)
             moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
         return moves
 
@@ -350,7 +374,7 @@ class VectorMarket:
         """
         if choice.quiet is None:
             return None
-        may_move = u < choice.bound(self.day)
+        may_move = u < choice.bound(self._day_of(idx))
         if choice.sees_posts and self._reached.size:
             exposed = self._reached[self.state[self._reached] == choice.state]
             may_move[np.searchsorted(idx, exposed)] = True
@@ -359,13 +383,13 @@ class VectorMarket:
     def _review(self) -> None:
         """Customers who may review (``journey.may_review``) write their review, perhaps."""
         active = self._active
-        idx = active[journey.may_review(self.day, Group(self, active))]
-        wrote = idx[_draw(self.key, self.steps, Decision.REVIEW, idx) < self.day.review]
+        idx = active[journey.may_review(self._day_of(active), self._group(active))]
+        wrote = idx[self._uniform(Decision.REVIEW, idx) < self._day_of(idx).review]
         if wrote.size:
-            journey.book_reviews(Group(self, wrote), self.tally)
+            journey.book_reviews(self._group(wrote), self.tally)
 
     def _settle(self, moves: list[tuple[journey.Move, np.ndarray]]) -> None:
-        """Book every move (``journey.book``), publish today's reviews, settle the money.
+        """Book every move (``journey.book``) and forget today's posts.
 
         Runs after every decision of the day has read the state at its start; each
         consumer makes at most one move, so the order of the bookings does not matter.
@@ -373,8 +397,12 @@ class VectorMarket:
         tally = self.tally
         for move, who in moves:
             if who.size:
-                journey.book(move, Group(self, who), self.day, tally)
+                journey.book(move, self._group(who), self._day_of(who), tally)
         self.posted[self._posters] = False
+
+    def _close_day(self) -> None:
+        """Publish today's reviews and settle the money."""
+        tally = self.tally
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
@@ -394,7 +422,7 @@ class VectorMarket:
         Gathered for consumers ``idx`` only, adding each one's owning sources in
         increasing index order, as the agent engine does.
         """
-        r = self.graph.receivers
+        r = self._receivers
         pos, which = _row_entries(r.indptr, idx)
         src = r.indices[pos]
         own = self.has_product[src]

@@ -1,11 +1,14 @@
 """A grid sweeper that checks every job before the first starts and survives failed jobs.
 
 Same grid as Hydra's basic sweeper (``hydra.sweeper.params`` and command-line lists,
-``max_batch_size``), with four differences:
+``max_batch_size``), with five differences:
 
 - every job's config is composed and validated before any job starts; a bad value
   stops the sweep with one line and exit 2, leaving nothing behind;
 - the sweep folder is locked and must be empty (unless ``experiments.resume`` resumes it);
+- jobs whose runs share graphs (arms of a comparison, same seeds) are computed as one
+  batch of the array engine by the first of them to start (``experiments.batchjobs``);
+  every job still writes its own folder and fails alone;
 - a failed job does not stop the sweep (Hydra's basic sweeper re-raises the first
   failure, so later batches and the comparison never run);
 - when a worker process dies (killed, out of memory) the launcher loses its whole batch;
@@ -58,9 +61,11 @@ class PeerbuySweeper(Sweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         loader = self.hydra_context.config_loader
         params = OmegaConf.to_container(self.params, resolve=False) if self.params else {}
+        checked: list = []
         jobs = validate_jobs(
             lambda: sweeping.expand_jobs(params, arguments, loader),
             lambda overrides: loader.load_sweep_config(self.config, list(overrides)),
+            keep=checked,
         )
         resume = sweeping.resuming(sweep_dir)
         try:
@@ -70,6 +75,10 @@ class PeerbuySweeper(Sweeper):
         for stale in (".jobs_total", ".jobs_done", sweeping.KILLED_FILE):
             (sweep_dir / stale).unlink(missing_ok=True)  # from the launch being resumed
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        from experiments.batchjobs import plan_batches
+        from experiments.sweepfolder import GRAPH_CACHE
+
+        plan_batches(sweep_dir / GRAPH_CACHE, checked)  # jobs sharing graphs run as one batch
         os.environ[sweeping.LAUNCHER_PID_ENV] = str(os.getpid())  # workers watch this pid
         size = self.max_batch_size or len(jobs) or 1
         returns = []

@@ -1,7 +1,7 @@
 """The replicate runner: one parameter set, several seeds, in-process.
 
-Calibration and sensitivity call only ``run_replicates``, so a batched engine (all
-replicates advanced at once) can replace its body without touching them.
+Calibration and sensitivity call only ``run_replicates``; with the array engine it
+advances all replicates at once (``simulation.running.runner.run_batch``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from dataclasses import asdict, replace
 
 from models.graph import SocialGraph
 from simulation.networks.generators import NetworkParams, build_network
-from simulation.running.runner import RunParams, RunResult, run
+from simulation.running.runner import (
+    BATCH_MAX_CONSUMERS,
+    RunParams,
+    RunResult,
+    batchable,
+    run,
+    run_batch,
+)
 
 
 class GraphCache:
@@ -52,4 +59,13 @@ def run_replicates(
         One result per seed, in order.
     """
     graphs = graphs if graphs is not None else GraphCache()
-    return [run(replace(params, seed=s), graph=graphs.get(params.network, s)) for s in seeds]
+    runs = [replace(params, seed=s) for s in seeds]
+    n = params.network.consumers
+    if len(runs) > 1 and n is not None and n <= BATCH_MAX_CONSUMERS and batchable(params, n):
+        # The array engine advances every replicate in one pass (bit-identical results).
+        results = run_batch(runs, [graphs.get(params.network, s) for s in seeds])
+        for r in results:
+            if isinstance(r, Exception):
+                raise r
+        return results
+    return [run(p, graph=graphs.get(params.network, p.seed)) for p in runs]

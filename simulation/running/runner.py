@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from models.batched import BatchMarket
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.strategies import Strategy
+from models.vectorized import VectorMarket
 from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
 from simulation.running.metrics import summarize
 
-__all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run", "start_engine"]
+__all__ = ["BATCH_MAX_CONSUMERS", "ENGINES", "RunParams", "RunResult", "batchable",
+           "resolve_engine", "run", "run_batch", "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -84,12 +87,90 @@ def run(
     """
     start = time.perf_counter()
     graph = graph if graph is not None else build_network(params.network, params.seed)
-    engine = resolve_engine(params.engine, graph.n)
     model = start_engine(params, graph)
     for t in range(params.steps):
         model.step()
         if progress:
             progress(t + 1, params.steps)
+    return _result(params, graph, model, start)
+
+
+#: A batch stacks at most this many consumers (more runs go in several batches), so its
+#: memory stays that of one run of this size; per-run speed no longer grows well before.
+BATCH_MAX_CONSUMERS = 400_000
+
+
+def batchable(params: RunParams, n: int) -> bool:
+    """Whether a run can join a batch (``run_batch``): the array engine, default content."""
+    return resolve_engine(params.engine, n) == "vectorized" and params.content.is_default
+
+
+def run_batch(
+    runs: Sequence[RunParams],
+    graphs: Sequence[SocialGraph | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult | Exception]:
+    """Run several simulations of the array engine at once (``models.batched``).
+
+    Each result is bit-identical to ``run(params, graph)`` (``wall_seconds`` is the
+    batch's). Runs of one batch must have the same number of steps; they may have
+    different graphs, seeds, strategies and parameters; more than ``BATCH_MAX_CONSUMERS``
+    consumers in all go in several batches, one after the other. A run that fails to start does
+    not take the others down: it comes back as its exception. (A day of the batch raises
+    only for a bug in the engine, which would fail every run alike.)
+
+    Args:
+        runs: The runs (every one ``batchable``).
+        graphs: Prebuilt graphs, one per run (None entries: built from the run's
+            network and seed).
+        progress: Called as ``progress(step, steps)`` after every step of the batch.
+
+    Returns:
+        Per run, in order, its ``RunResult`` or the exception it raised.
+    """
+    if not runs:
+        return []
+    start = time.perf_counter()
+    graphs = list(graphs) if graphs is not None else [None] * len(runs)
+    lengths = {p.steps for p in runs}
+    if len(lengths) != 1:
+        raise ValueError(f"steps = {sorted(lengths)}: a batch's runs share one length")
+    (length,) = lengths
+    out: list[RunResult | Exception | None] = [None] * len(runs)
+    opened: dict[int, tuple[SocialGraph, VectorMarket]] = {}
+
+    def advance() -> None:  # the runs opened so far, as one batch
+        batch = BatchMarket([market for _, market in opened.values()])
+        for t in range(length):
+            batch.step()
+            if progress:
+                progress(t + 1, length)
+        for i, (g, market) in opened.items():
+            out[i] = _result(runs[i], g, market, start)
+        opened.clear()
+
+    stacked = 0
+    for i, (p, g) in enumerate(zip(runs, graphs, strict=True)):
+        try:  # each run opens alone: one that cannot start fails alone
+            g = g if g is not None else build_network(p.network, p.seed)
+            if not batchable(p, g.n):
+                raise ValueError(f"engine = {p.engine}: only the vectorized engine batches")
+            if opened and stacked + g.n > BATCH_MAX_CONSUMERS:
+                advance()
+                stacked = 0
+            opened[i] = g, VectorMarket(g, p.consumer, p.product, p.strategies, p.budget,
+                                        rng=p.seed)
+            stacked += g.n
+        except Exception as exc:  # handed back to the caller
+            out[i] = exc
+    if opened:
+        advance()
+    return out
+
+
+def _result(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
+    """The tables and summary of a run that has taken its steps."""
+    engine = resolve_engine(params.engine, graph.n)
     table = pd.DataFrame.from_records(model.records, columns=list(TIMESERIES_COLUMNS))
     final = model.end_state()
     table = table.astype({c: "int64" for c in TIMESERIES_COLUMNS

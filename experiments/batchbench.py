@@ -1,0 +1,73 @@
+"""``benchmark --batch R ...``: runs per second of the batched engine, per-run step vs one A @ x."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int = 3) -> dict:
+    """Time batches of ``sizes`` runs of the default market on one ``n``-consumer graph.
+
+    CPU time (``time.process_time``), interleaved in this process: each round runs every
+    batch size for ``steps`` days (replicates: seeds seed, seed+1, ...) and, right after
+    each, as many float64 products ``A @ x`` on the same graph; medians over rounds.
+
+    Returns:
+        A JSON-ready dict: per batch size R, the batch's step, the per-run step, one
+        ``A @ x``, their ratio and complete ``steps``-day runs per CPU second.
+    """
+    from models.batched import BatchMarket, RunSpec
+    from simulation.networks.generators import NetworkParams, build_network
+
+    graph = build_network(NetworkParams(n=n), seed)
+    a = graph.receivers
+    x = np.random.default_rng(seed).random(graph.n)
+    load_before = _load()
+    times: dict[int, dict[str, list[float]]] = {r: {"step": [], "setup": [], "ax": []}
+                                                for r in sizes}
+    for _ in range(rounds):
+        for r in sizes:
+            t0 = time.process_time()
+            batch = BatchMarket([RunSpec(graph, seed=seed + i) for i in range(r)])
+            t1 = time.process_time()
+            for _ in range(steps):
+                batch.step()
+            t2 = time.process_time()
+            for _ in range(steps):
+                a @ x
+            t3 = time.process_time()
+            times[r]["setup"].append(t1 - t0)
+            times[r]["step"].append((t2 - t1) / steps)
+            times[r]["ax"].append((t3 - t2) / steps)
+    rows = []
+    for r in sizes:
+        step, setup, ax = (statistics.median(times[r][k]) for k in ("step", "setup", "ax"))
+        rows.append({"runs": r, "batch_step_ms": step * 1e3, "per_run_step_ms": step / r * 1e3,
+                     "ax_ms": ax * 1e3, "per_run_step_over_ax": step / r / ax,
+                     "runs_per_cpu_second": r / (setup + steps * step)})
+    return {"n": graph.n, "ties": int(a.nnz), "steps": steps, "seed": seed, "rounds": rounds,
+            "load_before": load_before, "load_after": _load(), "rows": rows}
+
+
+def format_batch_table(result: dict) -> str:
+    """The batch benchmark as a plain-text table."""
+    head = (f"{'R':>4} {'batch step ms':>14} {'per-run step ms':>16} {'A@x ms':>8} "
+            f"{'per-run/A@x':>12} {'runs/s':>8}")
+    lines = [f"batched engine, n = {result['n']:,} ({result['ties']:,} ties), "
+             f"{result['steps']} days per run, CPU time, medians of {result['rounds']} "
+             "interleaved rounds", head, "-" * len(head)]
+    for row in result["rows"]:
+        lines.append(f"{row['runs']:>4} {row['batch_step_ms']:14.2f} "
+                     f"{row['per_run_step_ms']:16.3f} {row['ax_ms']:8.3f} "
+                     f"{row['per_run_step_over_ax']:12.2f} {row['runs_per_cpu_second']:8.2f}")
+    lines.append(f"before: {result['load_before']}; after: {result['load_after']}")
+    return "\n".join(lines)

@@ -1,0 +1,270 @@
+"""Many runs in one array pass: R ``VectorMarket`` runs stacked into one population.
+
+Each run's numbers are bit-identical to running it alone (same draws, same summation order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from models import draws
+from models.content import ContentBook, ContentParams
+from models.draws import Decision
+from models.graph import SocialGraph
+from models.market import StepTally
+from models.params import ConsumerParams, ProductParams
+from models.strategies import Strategy
+from models.vectorized import _DRAW_BLOCK, Group, VectorMarket
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """One run of a batch: what ``VectorMarket(graph, consumer, ...)`` takes.
+
+    Attributes:
+        graph: The run's social graph (runs may share one).
+        consumer: Consumer behaviour (None: defaults).
+        product: The product (None: defaults).
+        strategies: Strategies in spending order.
+        budget: Spend cap or None.
+        seed: The run seed.
+    """
+
+    graph: SocialGraph
+    consumer: ConsumerParams | None = None
+    product: ProductParams | None = None
+    strategies: Sequence[Strategy] = ()
+    budget: float | None = None
+    seed: int = 0
+
+
+def _stack_csr(mats: Sequence[sp.csr_array]) -> sp.csr_array:
+    """The block-diagonal CSR of ``mats`` (each row keeps its entries, in their order)."""
+    nnz = np.cumsum([0] + [m.nnz for m in mats])
+    size = np.cumsum([0] + [m.shape[0] for m in mats])
+    indptr = np.concatenate([m.indptr[:-1].astype(np.int64) + nnz[i] for i, m in enumerate(mats)]
+                            + [np.array([nnz[-1]], dtype=np.int64)])
+    indices = np.concatenate([m.indices.astype(np.int64) + size[i] for i, m in enumerate(mats)])
+    data = np.concatenate([m.data for m in mats])
+    out = sp.csr_array((data, indices, indptr), shape=(size[-1], size[-1]))
+    out.has_sorted_indices = all(m.has_sorted_indices for m in mats)
+    return out
+
+
+class _BatchTally:
+    """A ``StepTally`` with one number per run (every field an array over the runs)."""
+
+    #: The counters (numbers); ``content_pieces`` (extra content types) stays empty, as a
+    #: batch takes default content only.
+    COUNTERS = tuple(f for f in dataclasses.fields(StepTally)
+                     if isinstance(f.default, int | float))
+
+    def __init__(self, runs: int) -> None:
+        for f in self.COUNTERS:
+            dtype = np.float64 if isinstance(f.default, float) else np.int64
+            setattr(self, f.name, np.zeros(runs, dtype=dtype))
+
+    def of_run(self, r: int) -> StepTally:
+        """Run ``r``'s tally, with the types a lone run has."""
+        return StepTally(**{f.name: type(f.default)(getattr(self, f.name)[r])
+                            for f in self.COUNTERS})
+
+
+class _BatchDay:
+    """The ``Day`` (or a part of it, ``path``) that consumers ``idx`` of a batch face.
+
+    A value every run of the batch shares is returned as that run's own value (so the
+    rulebook computes exactly what a lone run computes); one that differs is the per
+    consumer array of each one's run value (elementwise arithmetic: the same bits).
+    """
+
+    __slots__ = ("_batch", "_idx", "_path")
+
+    def __init__(self, batch: BatchMarket, idx: np.ndarray, path: tuple[str, ...] = ()) -> None:
+        self._batch, self._idx, self._path = batch, idx, path
+
+    def __getattr__(self, name: str):
+        path = (*self._path, name)
+        shared, per_run = self._batch._day_value(path)
+        if shared is not _DIFFERS:
+            return shared
+        if per_run is None:  # a part that differs between runs (levers): look inside
+            return _BatchDay(self._batch, self._idx, path)
+        return per_run[self._batch._run_of[self._idx]]
+
+
+_DIFFERS = object()
+
+
+class _BatchGroup(Group):
+    """Consumers ``idx`` of a batch (stacked indices): a ``Group`` whose counts are per run."""
+
+    __slots__ = ()
+
+    @property
+    def count(self) -> np.ndarray:
+        """How many consumers of each run the group holds."""
+        return self.count_of(None)
+
+    def count_of(self, flags: np.ndarray | None) -> np.ndarray:
+        """How many of the group's ``flags`` are set, per run."""
+        m = self.market
+        runs = m._run_of[self.idx if flags is None else self.idx[flags]]
+        return np.bincount(runs, minlength=m.runs)
+
+    def total_of(self, values: np.ndarray) -> np.ndarray:
+        """Per run, the sum of the group's ``values`` (``np.sum`` of each run's slice)."""
+        m = self.market
+        bounds = np.searchsorted(self.idx, m._offsets)
+        return np.array([np.sum(values[lo:hi]) for lo, hi in itertools.pairwise(bounds)])
+
+
+class BatchMarket(VectorMarket):
+    """R runs of the array engine advanced together, each bit-identical to running alone.
+
+    The runs' consumers are stacked into one population (run r's consumer i is number
+    ``offset[r] + i``) on the block-diagonal of the runs' graphs, so every phase of
+    ``VectorMarket`` runs once per day for all of them: Python's per-step cost is paid
+    once, not R times. Stacking rather than a leading (R, n) axis lets runs have
+    different graphs (replicates) or share one (arms), and keeps the phases as they are:
+    what a ``VectorMarket`` holds per consumer (a public array of length n) or per tie (a
+    CSR n x n array) is stacked without being named here, so new mechanics carry over.
+    What differs per run is handled in the hooks: the uniforms (each run's key, local
+    indices), the ``Day`` (``_BatchDay``), the tally (one count per run); levers, review
+    board, money and records stay with each run's own ``VectorMarket`` in ``members``.
+
+    Args:
+        runs: The runs, or their ``VectorMarket`` at day 0 (taken over, not copied).
+
+    Attributes:
+        members: One ``VectorMarket`` per run, holding views of the stacked arrays: read
+            its ``records`` and ``end_state()`` as a lone run's (do not step it).
+        runs: How many runs.
+    """
+
+    def __init__(self, runs: Sequence[RunSpec | VectorMarket]) -> None:
+        """Open every run (or take it opened, at day 0), then stack arrays and graphs."""
+        if not runs:
+            raise ValueError("a batch needs at least one run")
+        if any(isinstance(r, VectorMarket) and r.steps for r in runs):
+            raise ValueError("a batch takes runs at day 0")
+        self.members = [r if isinstance(r, VectorMarket) else VectorMarket(
+            r.graph, r.consumer, r.product, r.strategies, r.budget, rng=r.seed) for r in runs]
+        if any(m.content.active for m in self.members):
+            # Extra content types keep per-run boards and feeds (models.content): run alone.
+            raise ValueError("a batch takes runs with the default content only (posts and "
+                             "reviews); run the others alone")
+        self.runs = len(self.members)
+        sizes = [m.graph.n for m in self.members]
+        self._offsets = np.cumsum([0, *sizes])
+        self._run_of = np.repeat(np.arange(self.runs), sizes)
+        self._keys = np.array([m.key for m in self.members], dtype=np.uint64)
+        self.steps = 0
+        first = self.members[0]
+        n = first.graph.n
+        for name, value in vars(first).items():
+            if isinstance(value, sp.csr_array) and value.shape == (n, n):
+                # Per-tie values (the graph, exposure weights): one block per run.
+                setattr(self, name, _stack_csr([getattr(m, name) for m in self.members]))
+            if name.startswith("_") or not isinstance(value, np.ndarray) or value.shape != (n,):
+                continue
+            stacked = np.concatenate([getattr(m, name) for m in self.members])
+            setattr(self, name, stacked)
+            for r, m in enumerate(self.members):  # the member sees its rows of the batch
+                setattr(m, name, stacked[self._offsets[r]:self._offsets[r + 1]])
+        total = int(self._offsets[-1])
+        self._active = self._posters = np.zeros(0, dtype=np.int64)
+        self._heard_organic = self._heard_sponsored = None
+        self._reach_mark = np.zeros(total, dtype=bool)
+        self._reached = np.zeros(0, dtype=np.int64)
+        self._days: dict[tuple[str, ...], tuple] = {}
+        self._bases: dict[Decision, np.ndarray] = {}
+        self.tally = _BatchTally(self.runs)
+        # Default content only (checked above): no extra pieces, nothing to spread or track;
+        # each member's own book still applies its levers and counts its pieces.
+        self.content = ContentBook(ContentParams(), total, 0, first.consumer.persuasion)
+
+    # --- hooks --------------------------------------------------------------------
+    def _group(self, idx: np.ndarray) -> Group:
+        return _BatchGroup(self, idx)
+
+    def _day_of(self, idx: np.ndarray):
+        return _BatchDay(self, idx)
+
+    def _day_value(self, path: tuple[str, ...]) -> tuple:
+        """``(shared value or _DIFFERS, per-run array or None)`` of ``day.<path>`` today."""
+        got = self._days.get(path)
+        if got is None:
+            values = []
+            for m in self.members:
+                v = m.day
+                for name in path:
+                    v = getattr(v, name)
+                values.append(v)
+            first = values[0]
+            if all(type(v) is type(first) and v == first for v in values[1:]):
+                got = (first, None)
+            elif dataclasses.is_dataclass(first):
+                got = (_DIFFERS, None)
+            else:
+                got = (_DIFFERS, np.array(values))
+            self._days[path] = got
+        return got
+
+    def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
+        """Run r's uniforms for its consumers ``idx - offset[r]`` (``idx`` sorted).
+
+        The hash starts from ``local * GOLDEN + base[r]`` (mod 2**64), which is
+        ``idx * GOLDEN + (base[r] - offset[r] * GOLDEN)``: one base per run, shifted, and
+        the stacked index as it is.
+        """
+        shifted = self._bases.get(decision)
+        if shifted is None:
+            base = np.array([draws.decision_base(int(k), self.steps, decision)
+                             for k in self._keys], dtype=np.uint64)
+            shifted = self._bases[decision] = base - self._offsets[:-1].astype(np.uint64) \
+                * np.uint64(draws.GOLDEN)
+        if idx.size <= _DRAW_BLOCK:
+            return self._hash(shifted, idx)
+        out = np.empty(idx.size)
+        for lo in range(0, idx.size, _DRAW_BLOCK):
+            out[lo:lo + _DRAW_BLOCK] = self._hash(shifted, idx[lo:lo + _DRAW_BLOCK])
+        return out
+
+    def _hash(self, shifted: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if self.runs == 1:
+            return draws.uniform_at(shifted[0], idx)
+        per_run = np.diff(np.searchsorted(idx, self._offsets))  # idx is sorted
+        return draws.uniform_at(np.repeat(shifted, per_run), idx)
+
+    # --- the per-run parts of a day -------------------------------------------------
+    def _open(self) -> None:
+        for m in self.members:
+            m._open()
+        self.steps += 1
+        self._days.clear()
+        self._bases.clear()
+        self.tally = _BatchTally(self.runs)
+
+    def _close_day(self) -> None:
+        for r, m in enumerate(self.members):
+            m.tally = self.tally.of_run(r)
+            m._close_day()
+
+    def _record(self) -> None:
+        for m in self.members:
+            m._record()
+
+    @property
+    def record(self):
+        """Not one run's: read ``members[r].record``."""
+        raise AttributeError("a batch has one record per run: read members[r].record")
+
+    def end_state(self):
+        """Not one run's: read ``members[r].end_state()``."""
+        raise AttributeError("a batch has one end state per run: read members[r].end_state()")
