@@ -48,23 +48,29 @@ def test_each_network_steps_and_renders(network):
     for _ in range(3):
         model.step()
     expected_n = {"karate": 34}.get(network, 60)
-    assert model.social.n == expected_n
+    assert model.graph.n == expected_n
     assert model.layout.shape == (expected_n, 2) and np.isfinite(model.layout).all()
     assert np.abs(model.layout).max() <= 1.05
 
 
-def test_model_is_built_exactly_like_a_run():
-    """Same values and seed as a runner run: the same trajectory, step for step."""
+@pytest.mark.parametrize("engine", ["agent", "vectorized"])
+def test_model_is_built_exactly_like_a_run(engine):
+    """Same values and seed as a runner run on either engine: the same trajectory.
+
+    The agent engine (Mesa agents) is the independent oracle of the page's array engine.
+    """
     model = ClassroomModel(strategy="ads", ad_reach=0.05, n=80, seed=5)
     for _ in range(15):
         model.step()
     ran = run(RunParams(network=network_params("barabasi_albert", 80),
                         consumer=model.consumer, product=model.product,
-                        strategies=model.campaign.strategies, seed=5, steps=15, engine="agent"))
-    assert series(model, "adopters") == ran.timeseries["adopters"].tolist()
+                        strategies=model.strategies, seed=5, steps=15, engine=engine))
+    for column in ("adopters", "reviews", *STATE_COLUMNS):
+        assert series(model, column) == ran.timeseries[column].tolist(), column
+    assert np.array_equal(model.states(), ran.final["state"])
     alone = run(RunParams(network=network_params("barabasi_albert", 80),
                           consumer=model.consumer, product=model.product, seed=5, steps=15,
-                          engine="agent"))
+                          engine=engine))
     assert baseline_series(model, "adopters") == alone.timeseries["adopters"].tolist()
     assert series(model, "adopters")[-1] > baseline_series(model, "adopters")[-1]
 
@@ -98,7 +104,7 @@ def test_two_models_do_not_share_state():
         a.step()
     assert b.steps == 0 and b.baseline.steps == 0  # ... but nothing else is shared
     assert series(b, "adopters") == [0]
-    assert a.consumers[0] is not b.consumers[0]
+    assert a.market.state is not b.market.state
     assert a.baseline is not b.baseline
 
 
@@ -137,7 +143,7 @@ def test_layout_is_computed_once_per_graph():
 
 def test_complete_network_is_capped():
     model = ClassroomModel(network="complete", n=500, seed=0, compare_baseline=False)
-    assert model.social.n == 200
+    assert model.graph.n == 200
 
 
 # --- frames: what the browser is sent ---------------------------------------------------
@@ -259,7 +265,7 @@ def test_reset_starts_a_new_picture():
     expected = np.rint((session.model.layout + 1.05) / 2.1 * 1000)
     assert np.array_equal(xy, expected)
     ties = np.frombuffer(base64.b64decode(graph["ties"]), dtype="<u2").reshape(-1, 2)
-    assert len(ties) == session.model.social.nx_graph.number_of_edges()
+    assert len(ties) == session.model.graph.nx_graph.number_of_edges()
     assert frame["day"] == 0
 
 
