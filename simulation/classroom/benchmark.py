@@ -232,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             print("Reset at 3,000 consumers (new seed each time): "
                   + ", ".join(f"{t:.2f} s" for t in resets) + " wall, server CPU "
                   + ", ".join(f"{t:.2f} s" for t in cpu) + f" ({_load()})", flush=True)
+            rounds = {}
             for k in args.tabs:
-                r = round_of(browser, server, k, args.seconds, args.speed)
+                r = rounds[k] = round_of(browser, server, k, args.seconds, args.speed)
                 print(f"{k:>3} tabs at 1,000 consumers (+ baseline twin), asking {args.speed}"
                       f" days/s: per tab min {r['days_per_s_min']:.1f}, median "
                       f"{r['days_per_s_median']:.1f} days/s; Step click answered in "
@@ -243,13 +244,42 @@ def main(argv: list[str] | None = None) -> int:
                       f"day, busy {100 * r['server_cpu_share']:.0f} % of a core; memory "
                       f"{r['rss_during_mb']:.0f} MB ({_load()})", flush=True)
             browser.close()
-        time.sleep(10)  # closed tabs are freed at once (beacon), give the gc a moment
+        time.sleep(10)  # closed tabs are freed at once (beacon) and swept a moment later
         rss_after = server.rss_mb()
         print(f"server memory after all tabs closed: {rss_after:.0f} MB "
               f"({100 * (rss_after / rss_before - 1):+.0f} % of before) ({_load()})")
+        print(targets(resets, rounds, rss_before, rss_after))
     finally:
         server.stop()
     return 0
+
+
+def targets(resets: list[float], rounds: dict[int, dict], rss_before: float,
+            rss_after: float) -> str:
+    """The issue's targets as a table: measured figure and MET / NOT MET."""
+    lines = ["", "target                                              measured      verdict"]
+
+    def row(what: str, figure: str, ok: bool) -> None:
+        lines.append(f"{what:<52}{figure:<14}{'MET' if ok else 'NOT MET'}")
+
+    if 1 in rounds:
+        rate = rounds[1]["days_per_s_min"]
+        row("one session: >= 10 steps/s at 1,000 consumers", f"{rate:.1f}/s", rate >= 10)
+        kib = rounds[1]["kib_per_day"]
+        row("bytes per step per session <= 20 KiB at 1,000", f"{kib:.1f} KiB", kib <= 20)
+    row("Reset at 3,000 consumers <= 2 s (worst)", f"{max(resets):.2f} s", max(resets) <= 2)
+    for k in sorted(rounds):
+        if k == 1:
+            continue
+        r = rounds[k]
+        row(f"{k} sessions playing: each >= 1 step/s (slowest)",
+            f"{r['days_per_s_min']:.1f}/s", r["days_per_s_min"] >= 1)
+        row(f"{k} sessions playing: Step answered <= 1 s (worst)",
+            f"{r['step_latency_max']:.2f} s", r["step_latency_max"] <= 1)
+    change = rss_after / rss_before - 1
+    row("server memory back within 20 % of start", f"{100 * change:+.0f} %", change <= 0.2)
+    lines.append(f"({_load()}; wall-clock figures: the browser shares the machine)")
+    return "\n".join(lines)
 
 
 def _answers(url: str) -> bool:
