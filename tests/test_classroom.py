@@ -381,8 +381,12 @@ def test_a_taken_port_is_one_plain_line():
     assert done.stdout == ""  # no URL printed for a server that is not there
 
 
-def test_capacity_estimate():
-    assert serve.capacity(0.005, rate=10) == int(serve.MODEL_SHARE / 0.05)
+def test_capacity_estimate(monkeypatch):
+    monkeypatch.setattr(serve, "CORE_SHARE", 0.8)
+    monkeypatch.setattr(serve, "FRAME_OVERHEAD", 0.0035)
+    # By hand: 0.8 of a core / ((4.5 + 3.5) ms per day * 9 days/s) = 11.1 -> 11 tabs.
+    assert serve.capacity(0.0045, rate=9) == 11
+    assert serve.capacity(0.0045, rate=18) == 5  # 5.6
     assert serve.capacity(10.0) == 1
     address = serve.lan_address()
     assert address is None or not address.startswith("127.")
