@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from models.journey import STATE_COLUMNS
+from models.model import MarketModel
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.strategies import STRATEGY_NAMES, Ads, InfluencerSeeding
 from simulation.classroom import controls, layout, palette, serve
@@ -73,6 +74,26 @@ def test_model_is_built_exactly_like_a_run(engine):
                           engine=engine))
     assert baseline_series(model, "adopters") == alone.timeseries["adopters"].tolist()
     assert series(model, "adopters")[-1] > baseline_series(model, "adopters")[-1]
+
+
+def test_funnel_and_states_match_the_agent_engine():
+    """The page's array counts, checked against Mesa agents stepped alongside (an oracle)."""
+    model = ClassroomModel(strategy="influencer_seeding", n_influencers=6, n=120, seed=9)
+    agents = MarketModel(model.graph, consumer=model.consumer, product=model.product,
+                         strategies=model.strategies, rng=9)
+    for _ in range(20):
+        model.step()
+        agents.step()
+    people = [a for a in agents.consumers if not a.is_seed]
+    assert funnel(model.market) == {
+        "aware": sum(a.ever_aware for a in people),
+        "researching": sum(a.ever_researched for a in people),
+        "purchased": sum(a.adopted for a in people),
+    }
+    assert funnel(model.market)["purchased"] > 0
+    assert model.states().tolist() == [int(a.state) for a in agents.consumers]
+    assert np.flatnonzero(model.seed_mask()).tolist() == \
+        [i for i, a in enumerate(agents.consumers) if a.is_seed]
 
 
 def test_twin_switched_on_late_catches_up_and_stays_in_sync():
@@ -297,6 +318,11 @@ def test_force_layout_is_seeded_and_fits_the_panel():
     b = layout.network_layout(graph, 4, "barabasi_albert")
     assert np.array_equal(a, b) and np.abs(a).max() <= 1.05
     assert a[:, 0].max() - a[:, 0].min() > 1.5  # it fills the panel, not a dot in the middle
+    # Ties pull friends together: a tie is shorter than a random pair, on average.
+    u, v = layout.ties(graph)
+    tie = np.hypot(*(a[u] - a[v]).T).mean()
+    i, j = np.random.default_rng(0).integers(0, 300, (2, 5000))
+    assert tie < 0.6 * np.hypot(*(a[i] - a[j]).T).mean()
 
 
 # --- palette -----------------------------------------------------------------------------
