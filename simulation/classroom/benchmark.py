@@ -28,7 +28,10 @@ CHROMIUM = os.environ.get("PEERBUY_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
         "--disable-backgrounding-occluded-windows"]
-SCENARIO = "Hubs vs random seeding"  # 1,000 consumers, baseline twin on
+SCENARIO = "Hubs vs random seeding"
+#: Seconds to wait at the end: longer than the server's cull timeout (60 s) for a tab that
+#: vanished without its close beacon.
+CULL_WAIT = 65  # 1,000 consumers, baseline twin on
 
 
 def _free_port() -> int:
@@ -293,8 +296,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    server memory after these tabs closed: {server.rss_mb():.0f} MB",
                       flush=True)
             browser.close()
+        time.sleep(CULL_WAIT)  # past the server's cull timeout: every kernel is gone
         rss_after = server.rss_mb()
-        print(f"server memory after all tabs closed: {rss_after:.0f} MB "
+        print(f"server memory after all tabs closed (+{CULL_WAIT} s): {rss_after:.0f} MB "
               f"({100 * (rss_after / rss_before - 1):+.0f} % of before, "
               f"{100 * (rss_after / rss_start - 1):+.0f} % of the server's start) ({_load()})")
         print(targets(resets, rounds, rss_before, rss_after))
