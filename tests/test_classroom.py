@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from models.journey import STATE_COLUMNS
+from models.model import MarketModel
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.strategies import STRATEGY_NAMES, Ads, InfluencerSeeding
 from simulation.classroom import controls, layout, palette, serve
@@ -48,25 +49,51 @@ def test_each_network_steps_and_renders(network):
     for _ in range(3):
         model.step()
     expected_n = {"karate": 34}.get(network, 60)
-    assert model.social.n == expected_n
+    assert model.graph.n == expected_n
     assert model.layout.shape == (expected_n, 2) and np.isfinite(model.layout).all()
     assert np.abs(model.layout).max() <= 1.05
 
 
-def test_model_is_built_exactly_like_a_run():
-    """Same values and seed as a runner run: the same trajectory, step for step."""
+@pytest.mark.parametrize("engine", ["agent", "vectorized"])
+def test_model_is_built_exactly_like_a_run(engine):
+    """Same values and seed as a runner run on either engine: the same trajectory.
+
+    The agent engine (Mesa agents) is the independent oracle of the page's array engine.
+    """
     model = ClassroomModel(strategy="ads", ad_reach=0.05, n=80, seed=5)
     for _ in range(15):
         model.step()
     ran = run(RunParams(network=network_params("barabasi_albert", 80),
                         consumer=model.consumer, product=model.product,
-                        strategies=model.campaign.strategies, seed=5, steps=15, engine="agent"))
-    assert series(model, "adopters") == ran.timeseries["adopters"].tolist()
+                        strategies=model.strategies, seed=5, steps=15, engine=engine))
+    for column in ("adopters", "reviews", *STATE_COLUMNS):
+        assert series(model, column) == ran.timeseries[column].tolist(), column
+    assert np.array_equal(model.states(), ran.final["state"])
     alone = run(RunParams(network=network_params("barabasi_albert", 80),
                           consumer=model.consumer, product=model.product, seed=5, steps=15,
-                          engine="agent"))
+                          engine=engine))
     assert baseline_series(model, "adopters") == alone.timeseries["adopters"].tolist()
     assert series(model, "adopters")[-1] > baseline_series(model, "adopters")[-1]
+
+
+def test_funnel_and_states_match_the_agent_engine():
+    """The page's array counts, checked against Mesa agents stepped alongside (an oracle)."""
+    model = ClassroomModel(strategy="influencer_seeding", n_influencers=6, n=120, seed=9)
+    agents = MarketModel(model.graph, consumer=model.consumer, product=model.product,
+                         strategies=model.strategies, rng=9)
+    for _ in range(20):
+        model.step()
+        agents.step()
+    people = [a for a in agents.consumers if not a.is_seed]
+    assert funnel(model.market) == {
+        "aware": sum(a.ever_aware for a in people),
+        "researching": sum(a.ever_researched for a in people),
+        "purchased": sum(a.adopted for a in people),
+    }
+    assert funnel(model.market)["purchased"] > 0
+    assert model.states().tolist() == [int(a.state) for a in agents.consumers]
+    assert np.flatnonzero(model.seed_mask()).tolist() == \
+        [i for i, a in enumerate(agents.consumers) if a.is_seed]
 
 
 def test_twin_switched_on_late_catches_up_and_stays_in_sync():
@@ -98,7 +125,7 @@ def test_two_models_do_not_share_state():
         a.step()
     assert b.steps == 0 and b.baseline.steps == 0  # ... but nothing else is shared
     assert series(b, "adopters") == [0]
-    assert a.consumers[0] is not b.consumers[0]
+    assert a.market.state is not b.market.state
     assert a.baseline is not b.baseline
 
 
@@ -137,7 +164,7 @@ def test_layout_is_computed_once_per_graph():
 
 def test_complete_network_is_capped():
     model = ClassroomModel(network="complete", n=500, seed=0, compare_baseline=False)
-    assert model.social.n == 200
+    assert model.graph.n == 200
 
 
 # --- frames: what the browser is sent ---------------------------------------------------
@@ -259,7 +286,7 @@ def test_reset_starts_a_new_picture():
     expected = np.rint((session.model.layout + 1.05) / 2.1 * 1000)
     assert np.array_equal(xy, expected)
     ties = np.frombuffer(base64.b64decode(graph["ties"]), dtype="<u2").reshape(-1, 2)
-    assert len(ties) == session.model.social.nx_graph.number_of_edges()
+    assert len(ties) == session.model.graph.nx_graph.number_of_edges()
     assert frame["day"] == 0
 
 
@@ -291,6 +318,11 @@ def test_force_layout_is_seeded_and_fits_the_panel():
     b = layout.network_layout(graph, 4, "barabasi_albert")
     assert np.array_equal(a, b) and np.abs(a).max() <= 1.05
     assert a[:, 0].max() - a[:, 0].min() > 1.5  # it fills the panel, not a dot in the middle
+    # Ties pull friends together: a tie is shorter than a random pair, on average.
+    u, v = layout.ties(graph)
+    tie = np.hypot(*(a[u] - a[v]).T).mean()
+    i, j = np.random.default_rng(0).integers(0, 300, (2, 5000))
+    assert tie < 0.7 * np.hypot(*(a[i] - a[j]).T).mean()
 
 
 # --- palette -----------------------------------------------------------------------------
@@ -375,8 +407,12 @@ def test_a_taken_port_is_one_plain_line():
     assert done.stdout == ""  # no URL printed for a server that is not there
 
 
-def test_capacity_estimate():
-    assert serve.capacity(0.005, rate=10) == int(serve.MODEL_SHARE / 0.05)
+def test_capacity_estimate(monkeypatch):
+    monkeypatch.setattr(serve, "CORE_SHARE", 0.8)
+    monkeypatch.setattr(serve, "FRAME_OVERHEAD", 0.0035)
+    # By hand: 0.8 of a core / ((4.5 + 3.5) ms per day * 9 days/s) = 11.1 -> 11 tabs.
+    assert serve.capacity(0.0045, rate=9) == 11
+    assert serve.capacity(0.0045, rate=18) == 5  # 5.6
     assert serve.capacity(10.0) == 1
     address = serve.lan_address()
     assert address is None or not address.startswith("127.")

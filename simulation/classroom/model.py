@@ -1,7 +1,7 @@
-"""The classroom's model: a MarketModel with flat keyword parameters and a baseline twin.
+"""The classroom's model: the array engine with flat keyword parameters and a baseline twin.
 
-Built exactly like a run (``build_network`` then ``MarketModel``), so the web app shows
-the same trajectory a sweep with the same values and seed would produce.
+Built exactly like a run (``build_network`` then the engine), so the web app shows the
+same trajectory a sweep with the same values and seed would produce, on either engine.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from functools import lru_cache
 import numpy as np
 
 from models.graph import SocialGraph
-from models.model import MarketModel
 from models.params import ConsumerParams, ProductParams, check, check_choice
 from models.strategies import STRATEGIES, STRATEGY_NAMES, Strategy
 from models.targeting import TARGETING
+from models.vectorized import VectorMarket
 from simulation.classroom.layout import network_layout
 from simulation.networks.generators import NETWORKS, NetworkParams, build_network
 
 #: Network builders offered in class (``file`` needs a path, so it is left out).
 CLASSROOM_NETWORKS = tuple(name for name in NETWORKS if name != "file")
-#: Most consumers the page offers; the agent engine steps this many in well under a second.
+#: Most consumers the page offers (a day of 3,000 costs the array engine a few ms).
 MAX_N = 3000
 #: A complete graph has n^2 / 2 ties: beyond this it is slow and draws as a solid blot.
 MAX_N_COMPLETE = 200
@@ -93,8 +93,13 @@ def graph_and_layout(network: str, n: int, seed: int) -> tuple[SocialGraph, np.n
     return graph, layout
 
 
-class ClassroomModel(MarketModel):
-    """A ``MarketModel`` with flat keyword parameters, for the classroom page.
+class ClassroomModel:
+    """The page's run on the array engine (``VectorMarket``), with flat keyword parameters.
+
+    The array engine gives the agent engine's trajectory to the bit for the same seed
+    (``models.engines``), without a Mesa agent per consumer: a 1,000-consumer day costs
+    about a millisecond, building a model almost nothing, and a closed tab leaves no
+    agents behind in Mesa's registries.
 
     With ``compare_baseline`` it steps a baseline twin alongside: same seed, same
     graph, no strategy. Both face the same random draws (common random numbers), so
@@ -114,6 +119,12 @@ class ClassroomModel(MarketModel):
         n: Number of consumers (10 to 3,000; karate has 34, complete at most 200).
         compare_baseline: Step a baseline twin alongside.
         seed: The run seed (an int, or the string a text box returns).
+
+    Attributes:
+        market: The run (a ``VectorMarket``).
+        baseline: The twin (a ``VectorMarket`` without strategies), or None.
+        graph: The social graph (shared, read-only, with other tabs of the same network).
+        layout: Where each consumer is drawn, ``(n, 2)`` in [-1, 1]^2 (read-only).
     """
 
     def __init__(
@@ -130,30 +141,43 @@ class ClassroomModel(MarketModel):
         compare_baseline: bool = True,
         seed: int | str = 42,
     ) -> None:
-        """Build the graph (cached with its layout), the model and its twin."""
-        seed_value = parse_seed(seed)
+        """Build the graph (cached with its layout), the run and its twin."""
+        self.seed_value = parse_seed(seed)
         check_choice("targeting", targeting, TARGETING)
         # Slider values arrive as floats from the browser: drop float noise such as
         # 0.30000000000000004 before the parameter checks.
         ad_reach, share_prob, review_prob, quality = (
             round(float(x), 6) for x in (ad_reach, share_prob, review_prob, quality))
-        graph, layout = graph_and_layout(network, int(n), seed_value)
-        consumer = ConsumerParams(share_prob=share_prob, review_prob=review_prob)
-        product = ProductParams(quality=quality)
-        strategies = make_strategies(strategy, int(n_influencers), targeting, ad_reach)
-        super().__init__(graph, consumer=consumer, product=product, strategies=strategies,
-                         budget=None, rng=seed_value)
+        self.graph, self.layout = graph_and_layout(network, int(n), self.seed_value)
+        self.consumer = ConsumerParams(share_prob=share_prob, review_prob=review_prob)
+        self.product = ProductParams(quality=quality)
+        self.strategies = make_strategies(strategy, int(n_influencers), targeting, ad_reach)
         self.strategy_name = strategy
         self.network_name = network
-        self.layout = layout
-        self.baseline: MarketModel | None = None
+        self.market = self._market(self.strategies)
+        self.baseline: VectorMarket | None = None
         # The page steps the model in a worker thread while a click may switch the twin.
         self._lock = threading.Lock()
         self.set_compare(compare_baseline)
 
-    def _twin(self) -> MarketModel:
-        return MarketModel(self.social, consumer=self.consumer, product=self.product,
-                           strategies=(), budget=None, rng=self.seed_value)
+    def _market(self, strategies: tuple[Strategy, ...]) -> VectorMarket:
+        return VectorMarket(self.graph, consumer=self.consumer, product=self.product,
+                            strategies=strategies, budget=None, rng=self.seed_value)
+
+    @property
+    def steps(self) -> int:
+        """Days simulated so far."""
+        return self.market.steps
+
+    @property
+    def records(self) -> list[dict[str, float]]:
+        """The run's per-day rows (``market.TIMESERIES_COLUMNS``), day 0 first."""
+        return self.market.records
+
+    @property
+    def record(self) -> dict[str, float]:
+        """Today's row."""
+        return self.market.record
 
     def set_compare(self, on: bool) -> None:
         """Switch the baseline twin on or off; a new twin catches up to the current step.
@@ -165,44 +189,44 @@ class ClassroomModel(MarketModel):
             if not on:
                 self.baseline = None
             elif self.baseline is None:
-                twin = self._twin()
+                twin = self._market(())
                 for _ in range(self.steps):
                     twin.step()
                 self.baseline = twin
 
     def step(self) -> None:
-        """Step the model and, when on, the baseline twin."""
+        """Step the run and, when on, the baseline twin."""
         with self._lock:
-            super().step()
+            self.market.step()
             if self.baseline is not None:
                 self.baseline.step()
 
     def states(self) -> np.ndarray:
         """Journey state of every consumer, by index."""
-        return np.fromiter((a.state for a in self.consumers), dtype=np.int64, count=self.social.n)
+        return self.market.state
 
     def seed_mask(self) -> np.ndarray:
         """Which consumers are seeded influencers."""
-        return np.fromiter((a.is_seed for a in self.consumers), dtype=bool, count=self.social.n)
+        return self.market.is_seed
 
 
-def funnel(model: MarketModel) -> dict[str, int]:
+def funnel(market: VectorMarket) -> dict[str, int]:
     """Consumers who ever reached each funnel stage (seeded influencers left out).
 
     Impulse buyers go from aware straight to purchased, so "purchased" can exceed
     "researching".
     """
-    people = [a for a in model.consumers if not a.is_seed]
+    people = ~market.is_seed
     return {
-        "aware": sum(a.ever_aware for a in people),
-        "researching": sum(a.ever_researched for a in people),
-        "purchased": sum(a.adopted for a in people),
+        "aware": int(np.count_nonzero(market.ever_aware & people)),
+        "researching": int(np.count_nonzero(market.ever_researched & people)),
+        "purchased": int(np.count_nonzero(market.adopted & people)),
     }
 
 
-def series(model: MarketModel, column: str) -> list[float]:
-    """The values of one time-series column the model recorded, step 0 first."""
-    return list(model.datacollector.model_vars[column])
+def series(model: ClassroomModel | VectorMarket, column: str) -> list[float]:
+    """The values of one time-series column the run recorded, day 0 first."""
+    return [row[column] for row in model.records]
 
 
 def baseline_series(model: ClassroomModel, column: str) -> list[float] | None:

@@ -21,9 +21,13 @@ DEFAULT_PORT = 8765
 CULL_TIMEOUT = "60s"
 #: Days per second a playing tab asks for by default (the page's speed menu).
 PLAY_RATE = 10
-#: Share of one core the model may use: Solara's own work per step is the rest (measured
-#: with ``python -m simulation.classroom.benchmark``: about as much again as the model).
-MODEL_SHARE = 0.45
+#: Share of one core the server may keep busy: Python runs one tab's step at a time (the
+#: GIL), and some headroom keeps Step clicks answered quickly.
+CORE_SHARE = 0.8
+#: CPU seconds Solara spends per frame on top of the model (the event, the widget's state
+#: as JSON, the websocket): measured with ``python -m simulation.classroom.benchmark``,
+#: 6.0 ms of server CPU per day at 1,000 consumers of which 2.5 ms is the model and frame.
+FRAME_OVERHEAD = 0.0035
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -94,10 +98,11 @@ def step_cost(n: int = 300, days: int = 20) -> float:
 def capacity(cost: float, rate: float = PLAY_RATE) -> int:
     """Tabs that can play at ``rate`` days/s at once, given ``cost`` CPU s per day.
 
-    Python runs one tab's step at a time (one core), and Solara's own work per step is
-    about the model's again, so the model gets ``MODEL_SHARE`` of a core.
+    Each day costs the model ``cost`` and Solara ``FRAME_OVERHEAD`` (a tab that falls
+    behind asks for several days per frame, so this is the worst case), on
+    ``CORE_SHARE`` of one core.
     """
-    return max(1, int(MODEL_SHARE / (cost * rate)))
+    return max(1, int(CORE_SHARE / ((cost + FRAME_OVERHEAD) * rate)))
 
 
 def main(argv: list[str] | None = None) -> int:

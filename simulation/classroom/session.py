@@ -95,13 +95,13 @@ class Session:
         """
         m = self.model
         xy = np.rint((np.asarray(m.layout) + 1.05) / 2.1 * GRID).astype(np.int64)
-        u, v = ties(m.social)
-        audience = m.social.audience
+        u, v = ties(m.graph)
+        audience = m.graph.audience
         top = max(int(audience.max(initial=0)), 1)
         size = np.rint(10 * np.sqrt(audience / top)).astype(np.int64)  # 0-10, area ~ audience
         return {
             "id": self.graph_id,
-            "n": int(m.social.n),
+            "n": int(m.graph.n),
             "xy": _uint16(xy.ravel()),
             "ties": _uint16(np.stack([u, v], axis=1).ravel()),
             "size": "".join(chr(48 + int(k)) for k in size),
@@ -110,14 +110,13 @@ class Session:
 
     def _rows(self, first: int) -> list[list]:
         m = self.model
-        data = m.datacollector.model_vars
-        base = m.baseline.datacollector.model_vars if m.baseline is not None else None
+        base = m.baseline.records if m.baseline is not None else None
         rows = []
         for day in range(first, self.day + 1):
-            row: list = [day, *(int(data[c][day]) for c in STATE_COLUMNS),
-                         int(data["adopters"][day])]
-            row.append(None if base is None else int(base["adopters"][day]))
-            row += [int(data["reviews"][day]), _num(data["avg_rating"][day])]
+            rec = m.records[day]
+            row: list = [day, *(int(rec[c]) for c in STATE_COLUMNS), int(rec["adopters"])]
+            row.append(None if base is None else int(base[day]["adopters"]))
+            row += [int(rec["reviews"]), _num(rec["avg_rating"])]
             rows.append(row)
         return rows
 
@@ -140,15 +139,15 @@ class Session:
             frame["changes"] = np.stack([changed, states[changed]], axis=1).ravel().tolist()
         frame["replace"] = self.sent_day < 0
         frame["rows"] = self._rows(self.sent_day + 1)
-        seeds = int(m.seed_mask().sum())
+        seeds = int(np.count_nonzero(m.seed_mask()))
         frame["summary"] = {
-            "n": int(m.social.n),
+            "n": int(m.graph.n),
             "adopters": int(m.record["adopters"]),
             "seeds": seeds,
             "baseline": None if m.baseline is None else int(m.baseline.record["adopters"]),
             "reviews": int(m.record["reviews"]),
             "rating": _num(m.record["avg_rating"]),
-            "funnel": funnel(m),
+            "funnel": funnel(m.market),
             "baseline_funnel": None if m.baseline is None else funnel(m.baseline),
         }
         self.sent_states = states
