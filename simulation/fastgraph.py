@@ -19,6 +19,7 @@ __all__ = [
     "FAST_NETWORKS",
     "barabasi_albert_edges",
     "build_fast_network",
+    "embeddedness",
     "erdos_renyi_edges",
     "social_graph_from_edges",
 ]
@@ -167,8 +168,15 @@ def erdos_renyi_edges(
     return u, v
 
 
-def _embeddedness(adj: sp.csr_array, u: np.ndarray, v: np.ndarray, floor: float) -> np.ndarray:
-    """Share of common friends of each edge's ends (at least ``floor``), as in networkx."""
+def embeddedness(adj: sp.csr_array, u: np.ndarray, v: np.ndarray, floor: float) -> np.ndarray:
+    """Share of common friends of each edge's ends (at least ``floor``), as in networkx.
+
+    Args:
+        adj: The symmetric 0/1 friendship adjacency (CSR).
+        u: One end of each edge.
+        v: The other end.
+        floor: The smallest share returned.
+    """
     deg = np.diff(adj.indptr).astype(np.float64)
     common = np.zeros(u.size)
     order = np.argsort(u, kind="stable")
@@ -220,14 +228,14 @@ def social_graph_from_edges(
         ones = np.ones(rows.size, dtype=np.float32)
         adj = sp.csr_array((ones, (rows, cols)), shape=(n, n))
         adj.sum_duplicates()
-        w = _embeddedness(adj, u, v, tie_floor)
+        w = embeddedness(adj, u, v, tie_floor)
         if directed:
             w = np.concatenate([w, w])
     if not directed:
         w = np.concatenate([w, w])
     # Row i lists whose posts i sees: arc a -> b (b sees a) is entry (b, a).
     receivers = sp.csr_array((w, (cols, rows)), shape=(n, n))
-    return SocialGraph(receivers=receivers, directed=directed, nx_graph=None)
+    return SocialGraph(receivers=receivers, directed=directed)
 
 
 def build_fast_network(params, seed: int) -> SocialGraph:
