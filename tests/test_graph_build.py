@@ -10,7 +10,7 @@ import pytest
 
 from models.draws import split_seed, stream_int
 from models.graph import SocialGraph
-from simulation.networks import (
+from simulation.networks.generators import (
     NetworkParams,
     _generate,
     _set_ties,

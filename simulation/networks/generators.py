@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from models.draws import split_seed, stream_int
 from models.graph import SocialGraph
 from models.params import ParameterError, check
-from simulation import fastgraph
+from simulation.networks import fastgraph
 from simulation.params import BUILDER_DEFAULTS, NETWORKS, SHARED_DEFAULTS, TIES, NetworkParams
 
 __all__ = [
@@ -312,8 +312,8 @@ def build_network(params: NetworkParams, seed: int) -> SocialGraph:
     Returns:
         The ``SocialGraph``, built from the generator's edges without a networkx graph;
         its ``nx_graph`` is built by ``networkx_graph`` on first use. Above
-        ``simulation.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and Erdos-Renyi
-        networks come from the numpy builders, without one (``nx_graph`` is None).
+        ``simulation.networks.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and
+        Erdos-Renyi networks come from the numpy builders, without one (``nx_graph`` is None).
     """
     if params.name in fastgraph.FAST_NETWORKS and params.n > fastgraph.FAST_MIN_N:
         return fastgraph.build_fast_network(params, seed)
