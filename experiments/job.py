@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from experiments.common import added_keys, fail, remove_unfinished, validated, write_provenance
+from experiments.config import job_settings
 from models.params import ParameterError
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
 
     announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
+    draw = job_settings(cfg).figure
     summaries = []
     computed = False
     bar = terminal_progress(replicates, label="replicates") if replicates > 1 and not cache \
@@ -95,7 +97,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
         progress = terminal_progress(p.steps) if replicates == 1 and not cache else None
         result = run(p, graph=graph, progress=progress)
         # A figure per replicate would cost more than the run itself: the first only.
-        write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0)
+        write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0 and draw)
         summaries.append(result.summary)
         if bar:
             bar(r + 1, replicates)
