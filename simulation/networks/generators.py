@@ -228,7 +228,9 @@ def _ends(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     return flat[0::2], flat[1::2]
 
 
-def _arcs(params: NetworkParams, seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+def _arcs(
+    params: NetworkParams, seed: int
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
     """Consumers and the ties ``networkx_graph`` would have, as arrays.
 
     Returns ``(n, a, b, weights)``: the edges exactly as the networkx graph's ``edges``
