@@ -170,7 +170,7 @@ _BEFORE_GRAPHS = {
 }
 
 
-@pytest.mark.parametrize("chunk", [None, 997])
+@pytest.mark.parametrize("chunk", [None, 10])
 def test_lean_builders_give_the_graphs_of_before(monkeypatch, chunk):
     if chunk:  # many small chunks must not change a single draw
         monkeypatch.setattr(fastgraph, "_CHUNK", chunk)
