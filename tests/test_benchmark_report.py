@@ -19,9 +19,9 @@ def test_readme_table_is_the_committed_benchmark():
         "`.venv/bin/python -m experiments.benchmark --readme`")
 
 
-def _report(build_wall=1.5, step=3.0, floor=2.0, big_wall=90.0, big_peak_mb=3814.0):
-    size = {"n": 100_000, "m": 5, "steps": 90, "build": {"wall_seconds": build_wall,
-                                                          "seconds": 1.0}}
+def _report(build_cpu=1.5, step=3.0, floor=2.0, big_wall=90.0, big_peak_mb=3814.0):
+    size = {"n": 100_000, "m": 5, "steps": 90, "build": {"wall_seconds": 9.0,
+                                                          "seconds": build_cpu}}
     million = {"n": 1_000_000, "engines": {"vectorized": {
         "step_over_floor": step / floor, "step_seconds": step / 1e3,
         "floor_seconds": floor / 1e3}}}
@@ -34,7 +34,7 @@ def _report(build_wall=1.5, step=3.0, floor=2.0, big_wall=90.0, big_peak_mb=3814
     ("kwargs", "verdicts"),
     [
         ({}, ["MET", "MET", "MET", "MET"]),  # every limit hit exactly is met
-        ({"build_wall": 1.51}, ["NOT MET", "MET", "MET", "MET"]),
+        ({"build_cpu": 1.51}, ["NOT MET", "MET", "MET", "MET"]),
         ({"step": 3.01}, ["MET", "NOT MET", "MET", "MET"]),
         ({"big_wall": 90.5}, ["MET", "MET", "NOT MET", "MET"]),
         # 4 GB = 4e9 bytes = 3814.7 MiB of ru_maxrss.
