@@ -29,6 +29,9 @@ class Decision(IntEnum):
     SHARE = 4  # post-purchase: shares this step
     REVIEW = 5  # post-purchase: writes the (one) review this step
     FOLLOW_UP_MOVE = 6  # follow-up: repurchase or go dormant
+    # Content type k makes a piece with code CONTENT + k (k < 64, ``models.content``): far
+    # from the codes above, so new decisions elsewhere do not collide with it.
+    CONTENT = 64
 
 
 STREAMS = ("graph", "ties", "targeting", "decisions")

@@ -44,6 +44,8 @@ class StepTally:
     shares_positive: int = 0
     shares_negative: int = 0
     referred_purchases: int = 0
+    #: Extra content pieces made today, by type (``models.content``).
+    content_pieces: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -191,6 +193,7 @@ class Day:
         contract_post_prob: An influencer's post probability under contract.
         shown_rating: The Bayesian average rating shoppers see today (stars).
         review_count: Visible reviews today.
+        content_logit: Purchase-logit term of the page's extra content (``models.content``).
     """
 
     step: int
@@ -212,6 +215,7 @@ class Day:
     review: float
     repurchase: float
     dormancy: float
+    content_logit: float = 0.0
 
 
 def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers: Levers,

@@ -124,7 +124,7 @@ class Spec:
         elif self.kind == "bool":
             text = "true, false"
         elif self.kind == "text":
-            text = "a file path"
+            text = "a name" if self.unit == "name" else "a file path"
         else:
             text = self._bounds()
             if self.kind == "integer":

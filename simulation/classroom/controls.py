@@ -111,6 +111,8 @@ STRATEGY_LABEL = {
     "share_buttons": "Share buttons",
     "referral": "Referral rewards",
     "community": "Community (keeps customers active)",
+    "content_incentive": "Pay for customer content (reviews)",
+    "amplify": "Promote customers' posts (paid reach)",
 }
 NETWORK_LABEL = {
     "barabasi_albert": "Hubs (scale-free, Barabási-Albert)",

@@ -43,7 +43,7 @@ def start_engine(params: RunParams, graph: SocialGraph,
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
-                  rng=params.seed)
+                  rng=params.seed, content=params.content)
 
 
 @dataclass
@@ -54,6 +54,8 @@ class RunResult:
     summary: dict
     final: dict[str, np.ndarray]
     graph: SocialGraph
+    #: The run's ``models.content.ContentBook`` (touch paths when ``content.track``).
+    content: object = None
 
 
 def run(
@@ -100,4 +102,4 @@ def run(
         **summarize(table, final, params.product),
         "wall_seconds": round(time.perf_counter() - start, 3),
     }
-    return RunResult(table, summary, final, graph)
+    return RunResult(table, summary, final, graph, model.content)
