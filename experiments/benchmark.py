@@ -1,7 +1,9 @@
-"""Benchmark both engines (and peer libraries when installed) on Barabasi-Albert graphs.
+"""Benchmark the engines (and peer libraries when installed) on Barabasi-Albert graphs.
 
-Run ``python -m experiments.benchmark [--sizes 10000 --steps 10]``; each size runs in a
-fresh subprocess so its peak memory is its own. Prints a table and writes JSON.
+Run ``python -m experiments.benchmark``; each size runs in a fresh subprocess so its peak
+memory is its own, the array engine's step is timed interleaved with one float64
+``A @ x`` on the same graph (CPU time), and the load average is recorded. Prints the
+table and the targets, writes JSON; ``--readme`` rewrites README's table from that JSON.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import importlib.util
 import json
 import math
 import os
+import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from experiments import bench_report
 from models.params import ParameterError, check
 
 # numpy, the engines and the builders are imported where they are used, after the
@@ -25,11 +31,11 @@ from models.params import ParameterError, check
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 #: The largest size accepted (about 10 GB for the vectorized engine at m = 5).
 MAX_SIZE = 20_000_000
-#: Peer libraries timed when installed (the ``bench`` extra).
-PEERS = ("mesa_virus", "ndlib", "eon")
-_PEER_MODULES = {"mesa_virus": "mesa", "ndlib": "ndlib", "eon": "EoN"}
-#: Steps timed before deciding whether a slow engine can finish within the budget.
-_PROBE_STEPS = 2
+#: The big run of the targets: consumers, run through ``experiments.run`` (0 skips it).
+DEFAULT_BIG = 10_000_000
+#: Seconds of ``A @ x`` products timed per step slot (several products when one is short,
+#: so the timer's resolution does not matter).
+_FLOOR_SLOT_SECONDS = 2e-3
 
 
 def _peak_rss_mb() -> float:
@@ -37,124 +43,55 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _stepped(step, steps: int, budget: float, setup_seconds: float = 0.0) -> dict:
-    """Time ``step()`` ``steps`` times, stopping early if the budget cannot be met."""
+def interleaved(graph, market, steps: int) -> dict:
+    """Time ``steps`` engine steps alternating with one float64 ``A @ x`` (CPU time).
+
+    Each step slot is preceded by a floor slot on the same graph, so both see the same
+    machine load; the ratio is the mean step over the median product.
+    """
     import numpy as np
 
-    times: list[float] = []
-    for k in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-        if k + 1 == _PROBE_STEPS:
-            projected = setup_seconds + sum(times) / len(times) * steps
-            if projected > budget:
-                return {"status": "stopped", "steps_run": k + 1,
-                        "step_seconds": float(np.mean(times)),
-                        "note": f"projected {projected:.0f} s > budget {budget:.0f} s"}
-    return {"status": "ok", "steps_run": steps, "step_seconds": float(np.mean(times))}
-
-
-def floor_seconds(graph, repeats: int = 7) -> float:
-    """Median time of one float64 sparse product ``A @ x`` on the graph (the floor)."""
-    import numpy as np
-
-    x = np.random.default_rng(0).random(graph.n)
     a = graph.receivers
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+    x = np.random.default_rng(0).random(graph.n)
+    c0 = time.process_time()
+    for _ in range(3):
         a @ x
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    one = max((time.process_time() - c0) / 3, 1e-7)
+    reps = int(min(100, max(1, math.ceil(_FLOOR_SLOT_SECONDS / one))))
+    floor_cpu, step_cpu, step_wall = [], [], []
+    for _ in range(steps):
+        c0 = time.process_time()
+        for _ in range(reps):
+            a @ x
+        floor_cpu.append((time.process_time() - c0) / reps)
+        c0, w0 = time.process_time(), time.perf_counter()
+        market.step()
+        step_cpu.append(time.process_time() - c0)
+        step_wall.append(time.perf_counter() - w0)
+    floor = float(np.median(floor_cpu))
+    mean = float(np.mean(step_cpu))
+    return {"status": "ok", "steps_run": steps, "step_seconds": mean,
+            "step_median_seconds": float(np.median(step_cpu)),
+            "step_wall_seconds": float(np.mean(step_wall)),
+            "floor_seconds": floor, "floor_products_per_slot": reps,
+            "step_over_floor": mean / floor}
 
 
-def _agent(graph, steps: int, seed: int, budget: float) -> dict:
-    from models.model import MarketModel
+def _peer_graph(graph):
+    """``graph`` with a networkx graph for the peers, and how long making it took."""
+    import networkx as nx
 
-    if graph.nx_graph is None:
-        return {"status": "skipped", "note": "needs a networkx graph (fast builder used)"}
-    t0 = time.perf_counter()
-    model = MarketModel(graph, rng=seed)
-    setup = time.perf_counter() - t0
-    out = _stepped(model.step, steps, budget, setup)
-    out["setup_seconds"] = setup
-    return out
+    from models.graph import SocialGraph
 
-
-def _mesa_virus(graph, steps: int, seed: int, budget: float) -> dict:
-    """A virus_on_network-style Mesa model: one agent per node, SI spread to neighbours."""
-    import mesa
-    from mesa.discrete_space import FixedAgent
-
-    from models.mesa_compat import topological_network
-
-    class Node(FixedAgent):
-        def __init__(self, model, cell, infected):
-            super().__init__(model)
-            self.cell = cell
-            self.infected = infected
-
-        def step(self):
-            if self.infected:
-                for nb in self.cell.neighborhood.agents:
-                    if not nb.infected and self.random.random() < 0.05:
-                        nb.infected = True
-
-    class Virus(mesa.Model):
-        def __init__(self, g, rng):
-            super().__init__(rng=rng)
-            self.grid = topological_network(g, self.random)
-            cells = [self.grid[i] for i in range(g.number_of_nodes())]
-            Node.create_agents(self, len(cells), cell=cells,
-                               infected=[i < 10 for i in range(len(cells))])
-
-        def step(self):
-            self.agents.shuffle_do("step")
-
-    if graph.nx_graph is None:
-        return {"status": "skipped", "note": "needs a networkx graph (fast builder used)"}
-    t0 = time.perf_counter()
-    model = Virus(graph.nx_graph, seed)
-    setup = time.perf_counter() - t0
-    out = _stepped(model.step, steps, budget, setup)
-    out["setup_seconds"] = setup
-    return out
-
-
-def _ndlib(graph, steps: int, seed: int, budget: float) -> dict:
-    import ndlib.models.epidemics as ep
-    import numpy as np
-    from ndlib.models.ModelConfig import Configuration
-
-    if graph.nx_graph is None:
-        return {"status": "skipped", "note": "needs a networkx graph (fast builder used)"}
-    np.random.seed(seed)  # NDlib draws from numpy's global state; no other way to seed it
-    t0 = time.perf_counter()
-    model = ep.SIRModel(graph.nx_graph, seed=seed)
-    cfg = Configuration()
-    cfg.add_model_parameter("beta", 0.05)
-    cfg.add_model_parameter("gamma", 0.03)
-    cfg.add_model_parameter("fraction_infected", 0.001)
-    model.set_initial_status(cfg)
-    setup = time.perf_counter() - t0
-    out = _stepped(lambda: model.iteration(node_status=False), steps, budget, setup)
-    out["setup_seconds"] = setup
-    return out
-
-
-def _eon(graph, steps: int, seed: int, budget: float) -> dict:
-    import EoN
-    import numpy as np
-
-    if graph.nx_graph is None:
-        return {"status": "skipped", "note": "needs a networkx graph (fast builder used)"}
-    t0 = time.perf_counter()
-    EoN.fast_SIR(graph.nx_graph, tau=0.05, gamma=0.03, rho=0.001, tmax=steps,
-                 rng=np.random.default_rng(seed))
-    total = time.perf_counter() - t0
-    return {"status": "ok", "steps_run": steps, "step_seconds": total / steps,
-            "note": "event-driven (continuous time up to tmax = steps)"}
+    w0 = time.perf_counter()
+    if graph.nx_graph is not None:
+        g, how = graph.nx_graph, "networkx path of the same seed"
+    else:  # a fast (array-only) build: the same ties, handed to networkx
+        g = nx.from_scipy_sparse_array(graph.receivers.T.tocsr(), create_using=nx.DiGraph
+                                       if graph.directed else nx.Graph)
+        how = "nx.from_scipy_sparse_array of the array build"
+    peer = SocialGraph(receivers=graph.receivers, directed=graph.directed, nx_source=g)
+    return peer, {"seconds": time.perf_counter() - w0, "how": how}
 
 
 def measure(n: int, steps: int, m: int, seed: int, budget: float, peers: bool) -> dict:
@@ -165,82 +102,87 @@ def measure(n: int, steps: int, m: int, seed: int, budget: float, peers: bool) -
         steps: Steps per run.
         m: Barabasi-Albert ties per newcomer.
         seed: The run seed.
-        budget: Seconds a slow engine may take (it is stopped early when its first
+        budget: Wall seconds a slow engine may take (it is stopped early when its first
             steps project beyond this).
-        peers: Also time the peer libraries that are installed.
+        peers: Also time the agent engine and the peer libraries that are installed.
 
     Returns:
-        A JSON-ready dict of timings and peak memory.
+        A JSON-ready dict of timings (CPU seconds unless named ``wall``), load and memory.
     """
+    from experiments.bench_peers import PEERS
     from models.vectorized import VectorMarket
     from simulation.networks.generators import NetworkParams, build_network
 
-    wall0 = time.perf_counter()
-    t0 = time.perf_counter()
+    load_before = os.getloadavg()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     graph = build_network(NetworkParams(name="barabasi_albert", n=n, m=m), seed)
-    build = time.perf_counter() - t0
-    floor = floor_seconds(graph)
-    t0 = time.perf_counter()
+    build = {"seconds": time.process_time() - cpu0, "wall_seconds": time.perf_counter() - wall0,
+             "builder": "numpy (fast builder)" if graph.nx_source is None
+             else "networkx draws, arrays"}
+    w0 = time.perf_counter()
     market = VectorMarket(graph, rng=seed)
-    setup = time.perf_counter() - t0
-    vec = _stepped(market.step, steps, float("inf"), setup)
-    vec["setup_seconds"] = setup
-    vectorized_wall = time.perf_counter() - wall0
+    vec = {**interleaved(graph, market, steps), "setup_seconds": time.perf_counter() - w0}
+    del market
     result = {
         "n": n, "m": m, "ties": int(graph.receivers.nnz), "steps": steps, "seed": seed,
-        "networkx_graph": graph.nx_graph is not None,
-        "build_seconds": build, "floor_seconds": floor,
-        "vectorized_wall_seconds": vectorized_wall,
+        "build": build, "floor_seconds": vec["floor_seconds"],
+        "vectorized_wall_seconds": time.perf_counter() - wall0,
         "vectorized_peak_rss_mb": _peak_rss_mb(),
         "engines": {"vectorized": vec},
     }
-    result["engines"]["agent"] = _agent(graph, steps, seed, budget)
-    runners = {"mesa_virus": _mesa_virus, "ndlib": _ndlib, "eon": _eon}
-    for name in PEERS:
+    if peers:
+        graph, result["peer_graph"] = _peer_graph(graph)
+    for name, peer in PEERS.items():
         if not peers:
             result["engines"][name] = {"status": "skipped", "note": "--no-peers"}
-        elif importlib.util.find_spec(_PEER_MODULES[name]) is None:
-            result["engines"][name] = {"status": "not installed"}
+        elif importlib.util.find_spec(peer.module) is None:
+            result["engines"][name] = {"status": "not installed",
+                                       "note": "pip install -e '.[bench]'"}
         else:
             try:
-                result["engines"][name] = runners[name](graph, steps, seed, budget)
+                result["engines"][name] = peer.run(graph, steps, seed, budget)
             except Exception as exc:  # a peer's failure must not lose the other numbers
                 result["engines"][name] = {"status": "failed",
                                            "note": f"{type(exc).__name__}: {exc}"}
     for eng in result["engines"].values():
         if "step_seconds" in eng:
             eng["agent_steps_per_second"] = n / eng["step_seconds"]
-            eng["step_over_floor"] = eng["step_seconds"] / floor
+            eng["step_over_floor"] = eng["step_seconds"] / vec["floor_seconds"]
     result["total_wall_seconds"] = time.perf_counter() - wall0
+    result["cpu_seconds"] = time.process_time() - cpu0
     result["peak_rss_mb"] = _peak_rss_mb()
+    result["load_before"], result["load_after"] = load_before, os.getloadavg()
     return result
 
 
-def format_table(results: list[dict]) -> str:
-    """A plain-text table: one row per size and engine."""
-    head = (f"{'n':>9} {'engine':<11} {'build s':>8} {'step ms':>9} {'floor ms':>9} "
-            f"{'step/floor':>10} {'agent-steps/s':>14}  note")
-    lines = [head, "-" * len(head)]
-    for r in results:
-        for name, e in r["engines"].items():
-            if "step_seconds" in e:
-                cells = (f"{e['step_seconds'] * 1e3:9.1f} {r['floor_seconds'] * 1e3:9.1f} "
-                         f"{e['step_over_floor']:10.2f} {e['agent_steps_per_second']:14,.0f}")
-            else:
-                cells = f"{'-':>9} {'-':>9} {'-':>10} {'-':>14}"
-            note = e.get("status", "")
-            if e.get("status") == "stopped":
-                note += f" after {e['steps_run']} steps"
-            if e.get("note"):
-                note += f": {e['note']}"
-            lines.append(f"{r['n']:>9,} {name:<11} {r['build_seconds']:8.2f} {cells}  {note}")
-        lines.append(
-            f"{'':>9} vectorized total wall {r['vectorized_wall_seconds']:.1f} s "
-            f"(build + setup + {r['steps']} steps), "
-            f"peak RSS {r['vectorized_peak_rss_mb']:.0f} MB; whole size incl. others "
-            f"{r['total_wall_seconds']:.1f} s, {r['peak_rss_mb']:.0f} MB"
-        )
-    return "\n".join(lines)
+def big_run(n: int, m: int, steps: int, seed: int) -> dict:
+    """Time one whole run of ``experiments.run`` (array engine) in a child process.
+
+    Wall seconds, the child's CPU seconds and its peak resident memory (``wait4``'s
+    rusage: the child's own, whatever else runs on the machine).
+    """
+    with tempfile.TemporaryDirectory(prefix="peerbuy-big-") as tmp:
+        cmd = [sys.executable, "-m", "experiments.run", "engine=vectorized",
+               f"network.n={n}", f"network.m={m}", f"steps={steps}", f"seed={seed}",
+               f"hydra.run.dir={tmp}/run"]
+        load_before = os.getloadavg()
+        w0 = time.perf_counter()
+        with open(Path(tmp) / "stderr", "w+") as err:
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            wall = time.perf_counter() - w0
+            err.seek(0)
+            tail = err.read().strip().splitlines()[-1:] or [""]
+    out = {"n": n, "m": m, "steps": steps, "seed": seed,
+           "command": "python -m " + " ".join(cmd[2:-1]),
+           "wall_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+           "peak_rss_mb": usage.ru_maxrss / 1024.0,
+           "load_before": load_before, "load_after": os.getloadavg(),
+           "status": "ok" if proc.returncode == 0 else "failed"}
+    if proc.returncode:
+        out["note"] = tail[0]
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -278,14 +220,21 @@ def _parser() -> argparse.ArgumentParser:
                     help="seconds a slow engine may take per size (> 0); it is stopped "
                     "early when its first steps project beyond this")
     ap.add_argument("--no-peers", dest="peers", action="store_false",
-                    help="do not time peer libraries (Mesa virus model, NDlib, EoN); by "
-                    "default they are timed when installed")
+                    help="time only the array engine (not the agent engine, nor the Mesa "
+                    "SI, NDlib SI and EoN SIR peers); by default peers are timed when "
+                    "installed, at 1,000,000 on a networkx copy of the array-built graph")
+    ap.add_argument("--big", type=int, default=DEFAULT_BIG, metavar="N",
+                    help="then time one whole `experiments.run engine=vectorized` of N "
+                    "consumers (same --m, --steps, --seed) in a child process: wall, CPU "
+                    "and peak memory; 0 skips it")
     ap.add_argument("--out", type=Path, default=Path("results/benchmark.json"),
                     help="JSON file of the results (rewritten after every size)")
     ap.add_argument("--batch", type=int, nargs="+", metavar="R",
                     help="instead: the batched engine at R runs per batch (e.g. 1 8 32) on "
                          "the first --sizes size (default 10,000), runs/s and per-run step "
                          "over one A @ x (the --steps days, CPU time)")
+    ap.add_argument("--readme", action="store_true",
+                    help="measure nothing: rewrite README.md's Performance table from --out")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     return ap
 
@@ -300,6 +249,8 @@ def check_args(args: argparse.Namespace) -> None:
     for n in args.sizes:
         check("--sizes", n, f"integers in ({args.m}, {MAX_SIZE:,}] (more than --m)",
               args.m < n <= MAX_SIZE)
+    check("--big", args.big, f"0 or an integer in ({args.m}, {MAX_SIZE:,}]",
+          args.big == 0 or args.m < args.big <= MAX_SIZE)
     check("--steps", args.steps, "an integer in [1, 100000]", 1 <= args.steps <= 100_000)
     check("--seed", args.seed, "an integer >= 0", args.seed >= 0)
     for r in args.batch or ():
@@ -318,23 +269,38 @@ def check_args(args: argparse.Namespace) -> None:
             from None
 
 
-def _save(results: list[dict], out: Path) -> None:
+def _save(report: dict, out: Path) -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     try:
-        tmp.write_text(json.dumps(results, indent=2))
+        tmp.write_text(json.dumps(report, indent=2) + "\n")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def _meta(argv: list[str]) -> dict:
+    return {"command": "python -m experiments.benchmark " + " ".join(argv),
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpus": os.cpu_count(), "machine": platform.machine(),
+            "python": platform.python_version(), "load_before": os.getloadavg(),
+            "time": "CPU seconds (time.process_time) unless a field says wall"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse and check arguments, benchmark each size in a subprocess, save as it goes."""
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     if args.worker is not None:
         res = measure(args.worker, args.steps, args.m, args.seed, args.budget, args.peers)
         print(json.dumps(res))
         return 0
     try:
+        if args.readme:
+            readme = Path(__file__).resolve().parent.parent / "README.md"
+            check("--out", str(args.out), "an existing benchmark JSON", args.out.is_file())
+            bench_report.write_readme(json.loads(args.out.read_text()), readme)
+            print(f"rewrote the Performance table of {readme} from {args.out}")
+            return 0
         check_args(args)
     except ParameterError as exc:
         print(f"peerbuy: error: {exc}", file=sys.stderr)
@@ -345,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         n = args.sizes[0] if args.sizes != list(DEFAULT_SIZES) else 10_000
         print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed)))
         return 0
-    results: list[dict] = []
+    report = {"meta": _meta(argv), "sizes": [], "big": None}
     try:
         for n in args.sizes:
             cmd = [sys.executable, "-m", "experiments.benchmark", "--worker", str(n),
@@ -358,13 +324,21 @@ def main(argv: list[str] | None = None) -> int:
             if proc.returncode:
                 print(proc.stderr, file=sys.stderr)
                 return proc.returncode
-            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            _save(results, args.out)
+            report["sizes"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            _save(report, args.out)
+        if args.big:
+            print(f"one whole run of n = {args.big:,} ...", file=sys.stderr, flush=True)
+            report["big"] = big_run(args.big, args.m, args.steps, args.seed)
+            _save(report, args.out)
     except KeyboardInterrupt:
-        print(f"peerbuy: error: interrupted (Ctrl-C); {len(results)} finished size(s) kept "
-              f"in {args.out}", file=sys.stderr)
+        print(f"peerbuy: error: interrupted (Ctrl-C); {len(report['sizes'])} finished "
+              f"size(s) kept in {args.out}", file=sys.stderr)
         return 130
-    print(format_table(results))
+    report["meta"]["load_after"] = os.getloadavg()
+    _save(report, args.out)
+    print(bench_report.format_table(report))
+    print()
+    print(bench_report.format_targets(report))
     print(f"wrote {args.out}")
     return 0
 

@@ -41,6 +41,9 @@ class JobSettings:
         None, "Memory limit", "a run whose estimated memory exceeds this is refused before "
         "it starts; raise it if you know better", "GB", low=0.0, high=1e6, low_open=True,
         nullable=True, null_means="the memory this machine has available")
+    figure: bool = param(True, "Figure", "draw adoption.png for each run (a job's first "
+                         "replicate); the sweep presets turn it off, as a figure takes "
+                         "longer than a 10,000-consumer run")
 
     def __post_init__(self) -> None:
         """Check every field against its spec."""
@@ -290,7 +293,7 @@ def params_from_values(values: dict, *, extra: Collection[str] = (),
 
 
 def job_settings(cfg: DictConfig | dict) -> JobSettings:
-    """The job-level keys (``replicates``, ``memory_limit_gb``) of a composed config."""
+    """The job-level keys (``replicates``, ``memory_limit_gb``, ``figure``) of a composed config."""
     return JobSettings(**{k: cfg.get(k) for k in specs(JobSettings) if k in cfg})
 
 

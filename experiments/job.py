@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from experiments.common import added_keys, fail, remove_unfinished, validated, write_provenance
+from experiments.config import job_settings
 from models.params import ParameterError
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
 
     announce_long_run(params, replicates)
     cache = Path(hydra_cfg.sweep.dir) / GRAPH_CACHE if multirun else None
+    draw = job_settings(cfg).figure
     summaries: dict[int, dict] = {}
     pending = []
     for r in range(replicates):
@@ -94,7 +96,7 @@ def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool)
 
     def write(r: int, p, rdir: Path, result) -> None:
         # A figure per replicate would cost more than the run itself: the first only.
-        write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0)
+        write_run(result, rdir, title=_title(cfg, p.seed), figure=r == 0 and draw)
         summaries[r] = result.summary
         if replicates == 1:
             print(describe(result.summary))

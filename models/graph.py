@@ -6,7 +6,8 @@ means v sees u's posts; an undirected friendship works both ways.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
@@ -24,13 +25,14 @@ class SocialGraph:
         receivers: ``n x n`` CSR array; row i lists the consumers whose posts i sees
             (sorted), with the tie strength w in (0, 1] as the value.
         directed: Whether ties are one-way (follower relations).
-        nx_graph: The networkx graph it came from, when there is one (the agent
-            engine and graph-measure targeting need it; a million-node run does not).
+        nx_source: Where ``nx_graph`` comes from: the networkx graph itself, a function
+            that builds it when first asked (so a run that never needs one never pays
+            for it, and a pickled graph stays small), or None when there is none.
     """
 
     receivers: sp.csr_array
     directed: bool
-    nx_graph: nx.Graph | None = None
+    nx_source: nx.Graph | Callable[[], nx.Graph] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Normalise the sparse layout: canonical CSR, sorted indices, 32-bit where they fit."""
@@ -43,6 +45,24 @@ class SocialGraph:
             r.indices = r.indices.astype(np.int32, copy=False)
             r.indptr = r.indptr.astype(np.int32, copy=False)
         object.__setattr__(self, "receivers", r)
+
+    def __getstate__(self) -> dict:
+        """Pickle the arrays and the source, not a networkx graph built from the source."""
+        state = dict(self.__dict__)
+        if not isinstance(self.nx_source, nx.Graph):
+            state.pop("nx_graph", None)
+        return state
+
+    @cached_property
+    def nx_graph(self) -> nx.Graph | None:
+        """The networkx graph (nodes 0..n-1, strengths as ``weight``), or None.
+
+        The agent engine, the classroom and graph-measure targeting (pagerank,
+        betweenness, kcore) need it; it is built on first use from ``nx_source``.
+        """
+        if self.nx_source is None or isinstance(self.nx_source, nx.Graph):
+            return self.nx_source
+        return self.nx_source()
 
     @property
     def n(self) -> int:
@@ -73,4 +93,4 @@ class SocialGraph:
             raise ParameterError(
                 f"network tie strength = {a.data.min():g}..{a.data.max():g}: must be in (0, 1]"
             )
-        return cls(receivers=a.T.tocsr(), directed=graph.is_directed(), nx_graph=graph)
+        return cls(receivers=a.T.tocsr(), directed=graph.is_directed(), nx_source=graph)

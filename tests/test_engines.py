@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.benchmark import format_table, measure
+from experiments.bench_report import format_table
+from experiments.benchmark import measure
 from models import rules
 from models.content import ContentParams, ContentType
 from models.params import ConsumerParams
@@ -156,12 +157,15 @@ def test_terminal_progress_draws_only_on_a_terminal():
 def test_benchmark_measures_one_size():
     res = measure(2000, steps=3, m=3, seed=0, budget=60.0, peers=False)
     assert res["n"] == 2000 and res["ties"] == 2 * 3 * (2000 - 3)
-    vec, agent = res["engines"]["vectorized"], res["engines"]["agent"]
+    vec = res["engines"]["vectorized"]
     assert vec["status"] == "ok" and vec["steps_run"] == 3 and vec["step_seconds"] > 0
-    assert agent["status"] in ("ok", "stopped") and agent["agent_steps_per_second"] > 0
-    assert res["engines"]["ndlib"]["status"] == "skipped"
+    # Interleaved: the ratio is the mean step over the median product of the same run.
+    assert vec["step_over_floor"] == pytest.approx(vec["step_seconds"] / vec["floor_seconds"])
+    assert res["engines"]["ndlib_si"]["status"] == "skipped"
     assert res["peak_rss_mb"] >= res["vectorized_peak_rss_mb"] > 0
-    assert "vectorized" in format_table([res])
+    assert len(res["load_before"]) == 3 and res["build"]["seconds"] >= 0
+    report = {"meta": {"cpus": 2, "load_before": (1, 1, 1)}, "sizes": [res]}
+    assert "peerbuy array engine" in format_table(report)
 
 
 # Customer content on (issue 15): every extra type, an incentive, amplification, tracking.

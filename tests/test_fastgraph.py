@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -141,3 +143,40 @@ def test_targeting_on_a_fast_graph():
 def test_bad_m_is_a_parameter_error():
     with pytest.raises(ParameterError, match=r"network\.m"):
         barabasi_albert_edges(5, 5, np.random.default_rng(0))
+
+
+def _fingerprint(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a, dtype=np.int64 if a.dtype.kind == "i" else a.dtype)
+        digest.update(a.tobytes())
+        digest.update(str(a.dtype).encode())
+    return digest.hexdigest()[:16]
+
+
+#: Fingerprints of the builders' output before they were made lean (32-bit slots, chunked
+#: pointer chase, each tie once plus its transpose): the same graphs for the same seeds.
+_BEFORE = {(3000, 1, 0): "d6d77c17c79ba6e9", (3000, 3, 1): "197d5ff3251da2f4",
+           (5000, 5, 2): "8ec209d6bdac728c", (20000, 4, 3): "956c4c57410be835"}
+_BEFORE_GRAPHS = {
+    ("barabasi_albert", "constant", False): "8ac5fce818b28e11",
+    ("barabasi_albert", "random", False): "d6b2f20fef8699e5",
+    ("barabasi_albert", "random", True): "09a2061a1ea7f677",
+    ("barabasi_albert", "embeddedness", False): "6fe9a1e5134afbd6",
+    ("erdos_renyi", "constant", False): "c13aa898a5be8200",
+    ("erdos_renyi", "random", False): "3940aca036f6d24b",
+    ("erdos_renyi", "random", True): "a897b4a154ca9bf4",
+    ("erdos_renyi", "embeddedness", False): "70a22197a3b39569",
+}
+
+
+@pytest.mark.parametrize("chunk", [None, 10])
+def test_lean_builders_give_the_graphs_of_before(monkeypatch, chunk):
+    if chunk:  # many small chunks must not change a single draw
+        monkeypatch.setattr(fastgraph, "_CHUNK", chunk)
+    for (n, m, seed), want in _BEFORE.items():
+        assert _fingerprint(*barabasi_albert_edges(n, m, np.random.default_rng(seed))) == want
+    for (name, ties, directed), want in _BEFORE_GRAPHS.items():
+        r = build_fast_network(NetworkParams(name=name, n=4000, m=3, ties=ties,
+                                             directed=directed, tie_strength=0.5), 7).receivers
+        assert _fingerprint(r.indptr, r.indices, r.data) == want, (name, ties, directed)

@@ -452,7 +452,7 @@ def test_benchmark_keeps_each_finished_size(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(benchmark.subprocess, "run", worker)
     out = tmp_path / "deep" / "bench.json"
     assert benchmark.main(["--sizes", "100", "200", "--steps", "3", "--out", str(out)]) == 1
-    assert json.loads(out.read_text()) == [{"n": 100}]
+    assert json.loads(out.read_text())["sizes"] == [{"n": 100}]
     assert [p.name for p in out.parent.iterdir()] == ["bench.json"]  # no temp file left
 
 
@@ -461,7 +461,8 @@ def test_benchmark_keeps_each_finished_size(tmp_path, monkeypatch, capsys):
     [(["--sizes", "0"], "--sizes"), (["--sizes", "10", "--m", "10"], "--sizes"),
      (["--m", "0"], "--m"), (["--steps", "0"], "--steps"), (["--seed", "-1"], "--seed"),
      (["--budget", "0"], "--budget"), (["--budget", "nan"], "--budget"),
-     (["--sizes", "30000000"], "--sizes"), (["--out", "/"], "--out")],
+     (["--sizes", "30000000"], "--sizes"), (["--out", "/"], "--out"),
+     (["--big", "3"], "--big"), (["--readme", "--out", "/no/such.json"], "--out")],
 )
 def test_benchmark_checks_its_arguments_before_measuring(args, flag, capsys):
     from experiments import benchmark
@@ -477,6 +478,6 @@ def test_benchmark_end_to_end_writes_every_size(tmp_path):
 
     out = tmp_path / "b.json"
     proc = cli("experiments.benchmark", "--sizes", "60", "80", "--steps", "2", "--no-peers",
-               "--budget", "5", "--out", str(out), cwd=tmp_path)
+               "--big", "0", "--budget", "5", "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert [r["n"] for r in json.loads(out.read_text())] == [60, 80]
+    assert [r["n"] for r in json.loads(out.read_text())["sizes"]] == [60, 80]

@@ -59,6 +59,7 @@ def test_sweep_writes_tables_comparison_and_figures(small_sweep):
     provenance = json.loads((job / "provenance.json").read_text())
     assert provenance["packages"]["numpy"] and "git_commit" in provenance
     assert (job / ".hydra" / "config.yaml").exists()
+    assert len(list(sweep_dir.glob("*/adoption.png"))) == 4  # figure: true by default
 
 
 def test_interrupted_sweep_lists_the_missing_jobs(small_sweep, tmp_path):
@@ -97,9 +98,12 @@ def test_replicates_make_one_row_per_seed(tmp_path):
         "network.n=200",
         "steps=20",
         "engine=vectorized",
+        "figure=false",
     )
     runs = pd.read_csv(sweep_dir / "runs.csv")
     assert sorted(runs["seed"]) == [0, 0, 1, 1, 2, 2]
+    assert len(list(sweep_dir.glob("*/seed=*/summary.json"))) == 6
+    assert not list(sweep_dir.rglob("adoption.png"))  # figure=false: no per-job figure
     assert set(runs["replicate"]) == {0, 1, 2}
     table = pd.read_csv(sweep_dir / "comparison.csv")
     ads = table[(table["strategy"] == "ads") & (table["metric"] == "adopters")]
@@ -139,6 +143,7 @@ def test_every_experiment_preset_composes_into_valid_runs(experiment):
     assert cfg.hydra.mode.name == "MULTIRUN" and cfg.hydra.sweeper.params
     params = to_run_params(cfg)
     assert params.engine == "vectorized"
+    assert cfg.figure is False  # the report draws the figures; one per job costs more
 
 
 @pytest.mark.slow

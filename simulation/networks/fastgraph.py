@@ -19,12 +19,15 @@ __all__ = [
     "FAST_NETWORKS",
     "barabasi_albert_edges",
     "build_fast_network",
+    "embeddedness",
     "erdos_renyi_edges",
     "social_graph_from_edges",
 ]
 
 #: Rows of the adjacency processed at once when counting common friends (embeddedness).
 _EMBED_CHUNK = 20_000
+#: Edges processed at once by the Barabasi-Albert builder (bounds its temporaries).
+_CHUNK = 4_000_000
 
 
 def barabasi_albert_edges(
@@ -53,42 +56,52 @@ def barabasi_albert_edges(
     if not 1 <= m < n:
         raise ParameterError(f"network.m = {m}: must be in [1, network.n) with n = {n}")
     n_edges = m * (n - m)
-    src = np.empty(n_edges, dtype=np.int64)
-    src[:m] = 0
-    src[m:] = np.repeat(np.arange(m + 1, n, dtype=np.int64), m)
-    # Edge e's endpoints sit at slots 2e (src) and 2e+1 (target). A newcomer v picks
-    # among the 2m(v-m) slots of the edges that existed before it arrived.
-    high = 2 * m * (src[m:] - m)
-    pick = np.full(n_edges, -1, dtype=np.int64)
-    pick[m:] = rng.integers(0, high)
-    tgt = np.empty(n_edges, dtype=np.int64)
+    # 32-bit slots where they fit: a 10,000,000-consumer graph is then half the memory.
+    idx = np.int32 if 2 * n_edges < 2**31 else np.int64
+    # Edge e's endpoints sit at slots 2e (its newcomer) and 2e+1 (target). A newcomer
+    # picks among the 2m(v-m) slots of the edges that existed before it arrived.
+    pick = np.full(n_edges, -1, dtype=idx)
+    pick[m:] = rng.integers(0, _slots_before(np.arange(m, n_edges), m))
+    tgt = np.empty(n_edges, dtype=idx)
     tgt[:m] = np.arange(1, m + 1)
-    tgt[m:] = _chase(pick, src, m, np.arange(m, n_edges))
+    for lo in range(m, n_edges, _CHUNK):  # chunks bound the pointer chase's temporaries
+        tgt[lo:lo + _CHUNK] = _chase(pick, m, np.arange(lo, min(lo + _CHUNK, n_edges)))
     # Slot e copies its target from slot parent[e] when it picked a target slot, so a
     # redrawn slot changes the targets of its descendants, found through this index.
-    parent = np.where((pick & 1).astype(bool) & ((pick >> 1) >= m), pick >> 1, -1)
-    by_parent = np.argsort(parent, kind="stable")
-    sorted_parent = parent[by_parent]
+    linked = np.flatnonzero((pick & 1).astype(bool) & ((pick >> 1) >= m))
+    parents = pick[linked] >> 1
+    order = np.argsort(parents, kind="stable")
+    by_parent = linked[order].astype(idx)
+    sorted_parent = parents[order]
+    del linked, parents, order
     moved_parent = [np.zeros(0, dtype=np.int64)]
     moved_child = [np.zeros(0, dtype=np.int64)]
-    rows = np.arange(n - m - 1)
-    while True:
-        bad = _repeated(tgt, m, rows)
-        if not bad.size:
-            break
-        pick[bad] = rng.integers(0, high[bad - m])
+    bad = np.concatenate([_repeated(tgt, m, np.arange(lo, min(lo + _CHUNK // m, n - m - 1)))
+                          for lo in range(0, n - m - 1, _CHUNK // m)] or [np.zeros(0, idx)])
+    while bad.size:
+        pick[bad] = rng.integers(0, _slots_before(bad, m))
         new_parent = pick[bad] >> 1
-        linked = (pick[bad] & 1).astype(bool) & (new_parent >= m)
-        moved_parent.append(new_parent[linked])
-        moved_child.append(bad[linked])
+        relinked = (pick[bad] & 1).astype(bool) & (new_parent >= m)
+        moved_parent.append(new_parent[relinked])
+        moved_child.append(bad[relinked])
         stale = _descendants(bad, by_parent, sorted_parent,
                              np.concatenate(moved_parent), np.concatenate(moved_child))
-        tgt[stale] = _chase(pick, src, m, stale)
-        rows = np.unique((stale - m) // m)
-    return src, tgt
+        tgt[stale] = _chase(pick, m, stale)
+        bad = _repeated(tgt, m, np.unique((stale - m) // m))
+    return _newcomers(np.arange(n_edges, dtype=idx), m), tgt
 
 
-def _chase(pick: np.ndarray, src: np.ndarray, m: int, slots: np.ndarray) -> np.ndarray:
+def _slots_before(edges: np.ndarray, m: int) -> np.ndarray:
+    """Slots a newcomer's edge may pick: those of the m(v - m) edges made before it came."""
+    return 2 * m * ((edges.astype(np.int64) - m) // m + 1)
+
+
+def _newcomers(edges: np.ndarray, m: int) -> np.ndarray:
+    """The newcomer of each edge: the star's centre 0 for the first m, then m+1, m+1, ..."""
+    return np.where(edges < m, 0, m + 1 + (edges - m) // m)
+
+
+def _chase(pick: np.ndarray, m: int, slots: np.ndarray) -> np.ndarray:
     """Targets of edge ``slots``: follow picked target slots back to a known endpoint."""
     ptr = pick[slots]
     pending = np.flatnonzero((ptr & 1).astype(bool) & ((ptr >> 1) >= m))
@@ -98,7 +111,7 @@ def _chase(pick: np.ndarray, src: np.ndarray, m: int, slots: np.ndarray) -> np.n
         pending = pending[(p & 1).astype(bool) & ((p >> 1) >= m)]
     slot = ptr >> 1
     # An odd slot below m is a star edge's target: node slot + 1.
-    return np.where((ptr & 1).astype(bool), slot + 1, src[slot])
+    return np.where((ptr & 1).astype(bool), slot + 1, _newcomers(slot, m))
 
 
 def _repeated(tgt: np.ndarray, m: int, rows: np.ndarray) -> np.ndarray:
@@ -167,8 +180,15 @@ def erdos_renyi_edges(
     return u, v
 
 
-def _embeddedness(adj: sp.csr_array, u: np.ndarray, v: np.ndarray, floor: float) -> np.ndarray:
-    """Share of common friends of each edge's ends (at least ``floor``), as in networkx."""
+def embeddedness(adj: sp.csr_array, u: np.ndarray, v: np.ndarray, floor: float) -> np.ndarray:
+    """Share of common friends of each edge's ends (at least ``floor``), as in networkx.
+
+    Args:
+        adj: The symmetric 0/1 friendship adjacency (CSR).
+        u: One end of each edge.
+        v: The other end.
+        floor: The smallest share returned.
+    """
     deg = np.diff(adj.indptr).astype(np.float64)
     common = np.zeros(u.size)
     order = np.argsort(u, kind="stable")
@@ -209,6 +229,15 @@ def social_graph_from_edges(
         rng: The run's ties stream.
     """
     idx = np.int32 if n < 2**31 else np.int64
+    if not directed and ties != "embeddedness":
+        w = (np.full(u.size, float(tie_strength)) if ties == "constant"
+             else rng.uniform(tie_floor, 1.0, size=u.size))
+        # Each tie once, added to its transpose: the same matrix as listing both arcs,
+        # with half the temporaries (this sets a big run's peak memory).
+        half = sp.csr_array((w, (u.astype(idx, copy=False), v.astype(idx, copy=False))),
+                            shape=(n, n))
+        del w
+        return SocialGraph(receivers=half + half.T, directed=False)
     rows = np.concatenate([u, v]).astype(idx)
     cols = np.concatenate([v, u]).astype(idx)
     k = rows.size if directed else u.size
@@ -220,14 +249,14 @@ def social_graph_from_edges(
         ones = np.ones(rows.size, dtype=np.float32)
         adj = sp.csr_array((ones, (rows, cols)), shape=(n, n))
         adj.sum_duplicates()
-        w = _embeddedness(adj, u, v, tie_floor)
+        w = embeddedness(adj, u, v, tie_floor)
         if directed:
             w = np.concatenate([w, w])
     if not directed:
         w = np.concatenate([w, w])
     # Row i lists whose posts i sees: arc a -> b (b sees a) is entry (b, a).
     receivers = sp.csr_array((w, (cols, rows)), shape=(n, n))
-    return SocialGraph(receivers=receivers, directed=directed, nx_graph=None)
+    return SocialGraph(receivers=receivers, directed=directed)
 
 
 def build_fast_network(params, seed: int) -> SocialGraph:

@@ -1,17 +1,21 @@
 """Network builders by name, every one seeded from the run's graph stream.
 
-Nodes are relabelled 0..n-1; each edge gets a tie strength in (0, 1] as ``weight``.
-Directed graphs: an edge u -> v means v follows u (u's posts reach v).
+Nodes are 0..n-1; each tie gets a strength in (0, 1]. Directed graphs: an edge u -> v
+means v follows u (u's posts reach v).
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import random
+from functools import partial
+from itertools import chain
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from models.draws import split_seed, stream_int
 from models.graph import SocialGraph
@@ -25,7 +29,9 @@ __all__ = [
     "SHARED_DEFAULTS",
     "TIES",
     "NetworkParams",
+    "barabasi_albert_pairs",
     "build_network",
+    "networkx_graph",
     "read_graph_file",
 ]
 
@@ -182,6 +188,122 @@ def _set_ties(g: nx.Graph, params: NetworkParams, rng: np.random.Generator) -> N
     nx.set_edge_attributes(g, dict(zip(edges, w.tolist(), strict=True)), "weight")
 
 
+def barabasi_albert_pairs(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of ``networkx.barabasi_albert_graph(n, m, seed=seed)``, without the graph.
+
+    The same draws in the same order as networkx 3's generator (a star on nodes 0..m,
+    then each newcomer picks m distinct nodes from the list holding every node once per
+    tie), so the same seed gives the same ties; building the networkx graph around them
+    costs three times as much as the draws.
+
+    Args:
+        n: Number of nodes.
+        m: Ties each newcomer makes (1 <= m < n).
+        seed: The seed networkx would be given.
+
+    Returns:
+        ``(lower, higher)`` end of each of the ``m * (n - m)`` ties.
+    """
+    rng = random.Random(seed)
+    repeated = [0] * m + list(range(1, m + 1))  # the star: node 0 tied to 1..m
+    targets_of_newcomers: list[int] = []
+    for source in range(m + 1, n):
+        targets: set[int] = set()
+        while len(targets) < m:
+            targets.add(rng.choice(repeated))
+        targets_of_newcomers.extend(targets)
+        repeated.extend(targets)
+        repeated.extend([source] * m)
+    older = np.concatenate([np.zeros(m, dtype=np.int64),
+                            np.array(targets_of_newcomers, dtype=np.int64)])
+    newer = np.concatenate([np.arange(1, m + 1, dtype=np.int64),
+                            np.repeat(np.arange(m + 1, n, dtype=np.int64), m)])
+    return older, newer
+
+
+def _ends(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge of ``g`` as ``g.edges`` lists it (the end met first in node order first)."""
+    flat = np.fromiter(chain.from_iterable(g.edges()), dtype=np.int64,
+                       count=2 * g.number_of_edges())
+    return flat[0::2], flat[1::2]
+
+
+def _arcs(
+    params: NetworkParams, seed: int
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Consumers and the ties ``networkx_graph`` would have, as arrays.
+
+    Returns ``(n, a, b, weights)``: the edges exactly as the networkx graph's ``edges``
+    lists them (both arcs of each tie when a generated network is directed), with the
+    file's strengths when ``ties`` is ``file``, else None.
+    """
+    if params.name == "barabasi_albert":
+        n = params.n
+        a, b = barabasi_albert_pairs(n, params.m, seed)  # nodes in order: lower end first
+    else:
+        g = _generate(params, seed)
+        n = g.number_of_nodes()
+        if params.name == "file" and params.ties == "file":
+            w = np.fromiter((w for _, _, w in g.edges(data="weight")), dtype=np.float64,
+                            count=g.number_of_edges())
+            a, b = _ends(g)
+            return n, a, b, w
+        a, b = _ends(g)
+        if not g.is_directed():
+            # An undirected edge is listed from the end that comes first in node order.
+            rank = np.empty(n, dtype=np.int64)
+            rank[np.fromiter(g, dtype=np.int64, count=n)] = np.arange(n)
+            swap = rank[a] > rank[b]
+            a, b = np.where(swap, b, a), np.where(swap, a, b)
+        del g
+    if params.name != "file" and params.directed:
+        a, b = np.concatenate([a, b]), np.concatenate([b, a])
+    return n, a, b, None
+
+
+def _receivers(n: int, a: np.ndarray, b: np.ndarray, weights: np.ndarray | None,
+               params: NetworkParams, rng: np.random.Generator) -> sp.csr_array:
+    """Tie strengths drawn as ``_set_ties`` draws them; row i lists whose posts i sees."""
+    order = np.lexsort((b, a))  # sorted(g.edges): the order the strengths are drawn in
+    a, b = a[order], b[order]
+    if weights is not None:
+        w = weights[order]
+    elif params.ties == "constant":
+        w = np.full(a.size, params.tie_strength)
+    elif params.ties == "random":
+        w = rng.uniform(params.tie_floor, 1.0, size=a.size)
+    else:
+        ones = np.ones(2 * a.size, dtype=np.float32)
+        adj = sp.csr_array((ones, (np.concatenate([a, b]), np.concatenate([b, a]))),
+                           shape=(n, n))
+        adj.sum_duplicates()
+        adj.data[:] = 1.0  # a directed file may hold both arcs of a friendship
+        w = fastgraph.embeddedness(adj, a, b, params.tie_floor)
+    if not params.directed:
+        a, b, w = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([w, w])
+    # Arc a -> b: b sees a's posts, entry (b, a).
+    return sp.csr_array((w, (b, a)), shape=(n, n))
+
+
+def networkx_graph(params: NetworkParams, seed: int) -> nx.Graph:
+    """The run's network as a networkx graph with ``weight`` strengths.
+
+    The same graph ``build_network`` returns, built the networkx way; the agent engine,
+    the classroom and graph-measure targeting ask for it (``SocialGraph.nx_graph``).
+
+    Args:
+        params: Which network.
+        seed: The run seed; its graph and ties streams seed the builder.
+    """
+    streams = split_seed(seed)
+    g = _generate(params, stream_int(streams["graph"]))
+    if params.name != "file" and params.directed:
+        g = g.to_directed()
+    g = nx.convert_node_labels_to_integers(g, ordering="sorted")
+    _set_ties(g, params, np.random.default_rng(streams["ties"]))
+    return g
+
+
 def build_network(params: NetworkParams, seed: int) -> SocialGraph:
     """Build the network a run of ``seed`` uses (the same seed gives the same graph).
 
@@ -190,16 +312,15 @@ def build_network(params: NetworkParams, seed: int) -> SocialGraph:
         seed: The run seed; its graph and ties streams seed the builder.
 
     Returns:
-        The ``SocialGraph`` with the networkx graph attached; above
-        ``simulation.networks.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and Erdos-Renyi
-        networks come from the numpy builders without one (``nx_graph`` is None).
+        The ``SocialGraph``, built from the generator's edges without a networkx graph;
+        its ``nx_graph`` is built by ``networkx_graph`` on first use. Above
+        ``simulation.networks.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and
+        Erdos-Renyi networks come from the numpy builders, without one (``nx_graph`` is None).
     """
     if params.name in fastgraph.FAST_NETWORKS and params.n > fastgraph.FAST_MIN_N:
         return fastgraph.build_fast_network(params, seed)
     streams = split_seed(seed)
-    g = _generate(params, stream_int(streams["graph"]))
-    if params.name != "file" and params.directed:
-        g = g.to_directed()
-    g = nx.convert_node_labels_to_integers(g, ordering="sorted")
-    _set_ties(g, params, np.random.default_rng(streams["ties"]))
-    return SocialGraph.from_networkx(g)
+    n, a, b, weights = _arcs(params, stream_int(streams["graph"]))
+    receivers = _receivers(n, a, b, weights, params, np.random.default_rng(streams["ties"]))
+    return SocialGraph(receivers=receivers, directed=params.directed,
+                       nx_source=partial(networkx_graph, params, seed))
