@@ -13,9 +13,9 @@ from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.strategies import Strategy
-from simulation.metrics import summarize
-from simulation.networks import build_network
+from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
+from simulation.running.metrics import summarize
 
 __all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run", "start_engine"]
 
@@ -73,7 +73,7 @@ def run(
         wall_seconds), the end-state arrays and the graph.
 
     Example:
-        >>> from simulation.networks import NetworkParams
+        >>> from simulation.networks.generators import NetworkParams
         >>> from models.strategies import InfluencerSeeding
         >>> result = run(RunParams(network=NetworkParams(n=500), steps=60,
         ...                        strategies=(InfluencerSeeding(k=5),), seed=1))
