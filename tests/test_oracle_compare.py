@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.compare import (
+from simulation.analysis.compare import (
     ALPHA,
     MIN_PAIRS,
     Contrast,

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.compare import bootstrap_ci, compare
-from simulation.sweep_report import (
+from simulation.analysis.compare import bootstrap_ci, compare
+from simulation.analysis.sweep_report import (
     DASH,
     ReportInput,
     comparison_markdown,
