@@ -98,6 +98,16 @@ def test_seeded_reviews_at_fractional_costs_buy_all_that_fit():
     assert opened.seeded_review_count == 2
 
 
+@pytest.mark.parametrize(("budget", "cost"), [(23.4, 2.6), (3.9, 0.1), (1.0, 0.1), (7.0, 2.0)])
+def test_seeded_reviews_never_overspend_and_leave_no_affordable_review(budget, cost):
+    # The rule Campaign.buy applies one purchase at a time: the total paid stays within the
+    # budget, and one more review would not fit (9 x 2.6 is 23.400000000000002 > 23.4).
+    more = MoreReviews(seeded_reviews=1000, cost_per_seeded_review=cost)
+    campaign, opened = launch([more], budget)
+    k = opened.seeded_review_count
+    assert k * cost == campaign.spent <= budget < (k + 1) * cost
+
+
 def test_open_day_keeps_the_step_and_the_contract_terms():
     consumer, product = ConsumerParams(), ProductParams()
     seeding = InfluencerSeeding(post_prob=0.3, post_days=2)

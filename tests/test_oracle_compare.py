@@ -383,11 +383,13 @@ def test_holm_agrees_with_the_step_down_definition():
 # -------------------------------------------------------------------------------- decide
 
 
+BASE8 = np.array([1000.0, 1300.0, 900.0, 1700.0, 1100.0, 800.0, 1500.0, 1200.0])
+
+
 def arms_table(diffs: dict[str, list[float]], objective: str = "profit", **extra):
     """Runs whose objective is a shared per-seed base plus each arm's per-seed offset."""
-    base = [1000.0, 1300.0, 900.0, 1700.0, 1100.0, 800.0, 1500.0, 1200.0]
     return pd.DataFrame([
-        {"strategy": arm, "seed": s, objective: base[s] + off, **extra}
+        {"strategy": arm, "seed": s, objective: BASE8[s] + off, **extra}
         for arm, offs in diffs.items() for s, off in enumerate(offs)
     ])
 
@@ -529,6 +531,19 @@ def test_decide_counts_overlapping_seeds_once_and_uses_the_seed():
     assert c.p == pytest.approx(paired_t_pvalue(diffs), rel=1e-12)
     replicate = other.rename(columns={"seed": "rep"})
     assert decide(replicate, ["strategy"], "adopters", pair_on="rep")[0].contrasts[0].n_pairs == 8
+
+
+def test_decide_two_pairs_are_tested_and_the_seed_reaches_the_interval():
+    # Two pairs with different differences: a t-test on 1 degree of freedom.
+    (d,) = decide(arms_table({"a": [3.0, 7.0], "b": [0.0, 1.0]}), ["strategy"], "profit")
+    assert d.contrasts[0].p == pytest.approx(paired_t_pvalue([3.0, 6.0]), rel=1e-12)
+    # A continuous sample: intervals from different resampling seeds differ.
+    offsets = np.random.default_rng(11).normal(50.0, 10.0, 8)
+    runs = arms_table({"a": list(offsets), "b": [0.0] * 8})
+    diffs = (BASE8 + offsets) - BASE8  # as the table holds them, to the last bit
+    c = decide(runs, ["strategy"], "profit", seed=4)[0].contrasts[0]
+    assert c.ci == bootstrap_ci(diffs, seed=4) != bootstrap_ci(diffs, seed=0)
+    assert decide(runs, ["strategy"], "profit")[0].contrasts[0].ci == bootstrap_ci(diffs, seed=0)
 
 
 def test_contrast_fields():
