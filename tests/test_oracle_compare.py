@@ -546,6 +546,47 @@ def test_decide_two_pairs_are_tested_and_the_seed_reaches_the_interval():
     assert decide(runs, ["strategy"], "profit")[0].contrasts[0].ci == bootstrap_ci(diffs, seed=0)
 
 
+def test_decide_arms_without_shared_seeds_have_no_contrast():
+    runs = pd.concat([arms_table({"a": [500.0, 500.0, 500.0]}),
+                      arms_table({"b": [0.0] * 6}).query("seed >= 3")])
+    (d,) = decide(runs, ["strategy"], "profit")
+    c = d.contrasts[0]
+    assert (c.arm, c.n_pairs, c.ci, c.p, c.p_holm) == ("b", 0, None, None, None)
+    assert math.isnan(c.diff) and not d.clear and d.leaders == ["a", "b"]
+
+
+def test_decide_a_small_constant_win_is_clear():
+    # 0.5 more profit in every one of 5 pairs: no variance, p = 0, a clear (if small) win.
+    (d,) = decide(arms_table({"a": [0.5] * 5, "b": [0.0] * 5}), ["strategy"], "profit")
+    assert d.contrasts[0].diff == 0.5 and d.clear and d.leaders == ["a"]
+
+
+def test_decide_scenarios_sorted_missing_levels_kept_empty_ones_skipped():
+    def scenario(product, sign):
+        runs = arms_table({"baseline": [0.0] * 5, "x": [sign * 40.0 + k for k in range(5)]})
+        return runs.assign(product=product)
+
+    # listed poor, None, good: decided in sorted order, the missing level last
+    runs = pd.concat([scenario("poor", -1.0), scenario(None, 1.0), scenario("good", 1.0)])
+    decisions = decide(runs, ["strategy", "product"], "profit")
+    assert [d.scenario["product"] for d in decisions[:2]] == ["good", "poor"]
+    assert len(decisions) == 3 and pd.isna(decisions[2].scenario["product"])
+    assert [d.best for d in decisions] == ["x", "baseline", "x"]
+    # a scenario whose objective is undefined everywhere is skipped, not the end of the list
+    runs.loc[runs["product"] == "good", "profit"] = float("nan")
+    assert [d.scenario["product"] for d in decide(runs, ["strategy", "product"],
+                                                  "profit")[:1]] == ["poor"]
+    # a cell that is not a number is missing
+    text = arms_table({"a": [5.0] * 6, "b": [0.0] * 6}).astype({"profit": object})
+    text.loc[0, "profit"] = "n/a"
+    assert decide(text, ["strategy"], "profit")[0].contrasts[0].n_pairs == 5
+
+
+def test_holm_caps_at_one():
+    assert holm([0.6, 0.9]) == [1.0, 1.0]  # 0.6 x 2 = 1.2 is capped; 0.9 -> max(1.0, 0.9)
+    assert holm([0.7]) == [0.7]
+
+
 def test_contrast_fields():
     c = Contrast("a", 3, 1.5, (1.0, 2.0), 0.04, 0.08)
     assert (c.arm, c.n_pairs, c.diff, c.ci, c.p, c.p_holm) == ("a", 3, 1.5, (1.0, 2.0), 0.04, 0.08)
