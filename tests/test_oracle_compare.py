@@ -84,6 +84,30 @@ def test_paired_lift_seed_reaches_the_bootstrap():
 # ----------------------------------------------------------------------------- bootstrap
 
 
+def test_paired_lift_takes_none_as_missing():
+    lift = paired_lift([3.0, None, 5.0, 4.0, 9.0], [1.0, 2.0, None, 1.0, 2.0])
+    assert lift.n_pairs == 3 and lift.mean == 4.0  # pairs (3, 1), (4, 1), (9, 2)
+    assert lift.p_ttest == pytest.approx(paired_t_pvalue([2.0, 3.0, 7.0]), rel=1e-12)
+
+
+def test_compare_seed_reaches_every_interval_and_text_is_missing():
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(10, 2, 30), rng.normal(9, 2, 30)
+    runs = pd.DataFrame({"strategy": ["baseline"] * 30 + ["ads"] * 30,
+                         "seed": list(range(30)) * 2, "adopters": np.concatenate([b, a])})
+    row = compare(runs, ["strategy"], metrics=["adopters"], seed=6).set_index("strategy")
+    assert (row.loc["ads", "lift_ci_low"], row.loc["ads", "lift_ci_high"]) == (
+        bootstrap_ci(a - b, seed=6)) != bootstrap_ci(a - b, seed=0)
+    assert (row.loc["ads", "ci_low"], row.loc["ads", "ci_high"]) == (
+        bootstrap_ci(a, seed=6)) != bootstrap_ci(a, seed=0)
+    # a cell that is not a number (as a CSV may hold) is a missing value, on either side
+    runs = runs.astype({"adopters": object})
+    runs.loc[[0, 31], "adopters"] = "n/a"  # baseline seed 0, ads seed 1
+    row = compare(runs, ["strategy"], metrics=["adopters"]).set_index("strategy")
+    assert (row.loc["ads", "defined"], row.loc["ads", "n_pairs"]) == (29, 28)
+    assert row.loc["ads", "lift"] == pytest.approx(np.delete(a - b, [0, 1]).mean(), rel=1e-12)
+
+
 def test_bootstrap_ci_width_follows_the_confidence_level():
     # n = 400 from N(0, 1): the CI of the mean is about mean +- z se, z = 1.96 at 95 %
     # and 0.674 at 50 %; bootstrap widths agree with 2 z se within 15 % (the bootstrap
