@@ -135,8 +135,15 @@ class MoreReviews(Strategy, name="more_reviews"):
         """Post the seeded reviews the budget pays for."""
         # Counted, not looped: seeded_reviews may be large (a loop would hang).
         cost = self.cost_per_seeded_review
-        affordable = (self.seeded_reviews if cost == 0 or campaign.budget is None
-                      else min(self.seeded_reviews, int(max(campaign.remaining, 0) // cost)))
+        affordable = self.seeded_reviews
+        if cost > 0 and campaign.budget is not None:
+            left = max(campaign.remaining, 0.0)
+            fits = int(left // cost)
+            # Float floor division can fall one short (1.0 // 0.1 == 9.0): buy the largest
+            # count whose total fits, as Campaign.buy would one at a time.
+            if (fits + 1) * cost <= left:
+                fits += 1
+            affordable = min(affordable, fits)
         if affordable:
             campaign.pay(affordable * cost)
             launch.seeded_review_count += affordable

@@ -1,8 +1,10 @@
 """Mutation score per module from a finished ``mutmut run`` (reads mutants/*.meta).
 
 Usage: ``.venv/bin/python tests/mutation_report.py`` after ``mutmut run``. Survivors
-listed in tests/mutation_equivalents.md (one ``mutant name`` per line in backticks)
-count as equivalent: the score is killed / (total - equivalent).
+listed in tests/mutation_equivalents.md (``mutant names`` in backticks) count as
+equivalent: the score is killed / (total - equivalent). Those listed under its heading
+"Killed by hand" (code that runs at import, which mutmut's forked workers never see
+mutated) count as killed.
 """
 
 from __future__ import annotations
@@ -19,38 +21,52 @@ ROOT = Path(__file__).resolve().parent.parent
 KILLED = {"killed", "timeout", "caught by type check"}
 
 
-def equivalents() -> set[str]:
-    """Mutant names declared equivalent in tests/mutation_equivalents.md."""
+NAME = r"`([\wǁ.]+__mutmut_\d+)`"
+
+
+def declared() -> tuple[set[str], set[str]]:
+    """Mutant names in tests/mutation_equivalents.md: (equivalent, killed by hand)."""
     path = ROOT / "tests" / "mutation_equivalents.md"
     if not path.exists():
-        return set()
-    return set(re.findall(r"`([\w.]+__mutmut_\d+)`", path.read_text()))
+        return set(), set()
+    text = path.read_text()
+    by_hand = set()
+    for section in re.split(r"^## ", text, flags=re.M):
+        if section.startswith("Killed by hand"):
+            by_hand |= set(re.findall(NAME, section))
+    return set(re.findall(NAME, text)) - by_hand, by_hand
 
 
 def main() -> int:
-    """Print killed / total per mutated module; list survivors not declared equivalent."""
+    """Print the score per mutated module (over the mutants checked so far); list survivors.
+
+    The score is (killed + killed by hand) / (checked - equivalent); "checked" counts the
+    mutants mutmut has run, so an interrupted run gives a partial score.
+    """
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
     if not metas:
         print("no mutants/ results: run `mutmut run` first", file=sys.stderr)
         return 2
-    declared = equivalents()
+    equivalent, by_hand = declared()
     undeclared: list[str] = []
-    print(f"{'module':28} {'killed':>7} {'survived':>8} {'equiv.':>6} {'no test':>7} "
-          f"{'not run':>7} {'score':>7}")
+    print(f"{'module':32} {'checked':>9} {'killed':>7} {'by hand':>7} {'survived':>8} "
+          f"{'equiv.':>6} {'no test':>7} {'score':>7}")
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants")).removesuffix(".meta")
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         status = {k: status_by_exit_code[c] for k, c in codes.items()}
         killed = sum(s in KILLED for s in status.values())
-        survived = [k for k, s in status.items() if s == "survived"]
-        equiv = [k for k in survived if k in declared]
+        hand = [k for k, s in status.items() if s == "survived" and k in by_hand]
+        survived = [k for k, s in status.items() if s == "survived" and k not in by_hand]
+        equiv = [k for k in survived if k in equivalent]
         no_test = sum(s == "no tests" for s in status.values())
         not_run = sum(s == "not checked" for s in status.values())
-        undeclared += [k for k in survived if k not in declared]
-        denominator = len(codes) - len(equiv)
-        score = 100.0 * killed / denominator if denominator else 100.0
-        print(f"{module:28} {killed:>7} {len(survived):>8} {len(equiv):>6} {no_test:>7} "
-              f"{not_run:>7} {score:>6.1f}%")
+        undeclared += [k for k in survived if k not in equivalent]
+        checked = len(codes) - not_run
+        denominator = checked - len(equiv)
+        score = 100.0 * (killed + len(hand)) / denominator if denominator else 100.0
+        print(f"{module:32} {f'{checked}/{len(codes)}':>9} {killed:>7} {len(hand):>7} "
+              f"{len(survived) - len(equiv):>8} {len(equiv):>6} {no_test:>7} {score:>6.1f}%")
     if undeclared:
         print(f"\n{len(undeclared)} survivors not listed in tests/mutation_equivalents.md "
               "(`mutmut show NAME` shows one):")

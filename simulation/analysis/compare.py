@@ -116,12 +116,6 @@ def paired_lift(arm: np.ndarray, reference: np.ndarray, *, seed: int = 0) -> Pai
     return PairedLift(int(d.size), float(d.mean()), ci, p_t, p_w)
 
 
-def _arm_label(keys: Sequence[str], values: tuple) -> str:
-    if len(keys) == 1:
-        return str(values[0])
-    return ", ".join(f"{k}={v}" for k, v in zip(keys, values, strict=True))
-
-
 def default_reference(runs: pd.DataFrame, factors: Sequence[str]) -> dict[str, object]:
     """The reference arm: strategy ``baseline`` if present, else each factor's first level.
 
