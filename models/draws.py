@@ -29,9 +29,13 @@ class Decision(IntEnum):
     SHARE = 4  # post-purchase: shares this step
     REVIEW = 5  # post-purchase: writes the (one) review this step
     FOLLOW_UP_MOVE = 6  # follow-up: repurchase or go dormant
+    REPLY = 7  # a complaint (negative post): the brand answers it this step
+    RECOVERY = 8  # an answered complainer turns satisfied
 
 
-STREAMS = ("graph", "ties", "targeting", "decisions")
+# Appending a stream leaves the others unchanged (SeedSequence children are keyed by
+# position), so runs without segments draw exactly as before.
+STREAMS = ("graph", "ties", "targeting", "decisions", "segments")
 
 
 def split_seed(seed: int) -> dict[str, np.random.SeedSequence]:

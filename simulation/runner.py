@@ -12,6 +12,8 @@ import pandas as pd
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
+from models.segments import segment_columns
+from models.segments import summary_metrics as segment_summary
 from models.strategies import Strategy
 from simulation.metrics import summarize
 from simulation.networks import build_network
@@ -43,7 +45,7 @@ def start_engine(params: RunParams, graph: SocialGraph,
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
-                  rng=params.seed)
+                  segments=params.segments, rng=params.seed)
 
 
 @dataclass
@@ -54,6 +56,8 @@ class RunResult:
     summary: dict
     final: dict[str, np.ndarray]
     graph: SocialGraph
+    #: Per-step, per-segment counts (``models.segments.segment_columns``); None unsegmented.
+    segments: pd.DataFrame | None = None
 
 
 def run(
@@ -98,6 +102,11 @@ def run(
         "steps": params.steps,
         "engine": engine,
         **summarize(table, final, params.product),
-        "wall_seconds": round(time.perf_counter() - start, 3),
     }
-    return RunResult(table, summary, final, graph)
+    seg_table = None
+    ledger = getattr(model, "segment_ledger", None)
+    if ledger is not None:
+        seg_table = pd.DataFrame.from_records(ledger.rows, columns=list(segment_columns()))
+        summary.update(segment_summary(ledger.names, ledger.of, final))
+    summary["wall_seconds"] = round(time.perf_counter() - start, 3)
+    return RunResult(table, summary, final, graph, seg_table)
