@@ -24,6 +24,6 @@ python -c "import playwright.sync_api, solara" \
 
 # Fetch the page's npm packages (Vuetify app, require.js, grid layout, Font Awesome) into
 # Solara's CDN cache; skips what is already there.
-python -m simulation.offline_assets
-python -m simulation.offline_assets --check
+python -m simulation.classroom.offline_assets
+python -m simulation.classroom.offline_assets --check
 /usr/bin/chromium --version 2>/dev/null  # the Debian wrapper prints a harmless shell error

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from experiments.common import fail, launch
 from experiments.config import to_run_params
-from experiments.run import fail, launch
 from models.params import ParameterError
 from models.schema import param, specs, validate
 
@@ -44,7 +44,7 @@ def main(cfg: DictConfig) -> str:
     """Compose the project config, run it and write the GIF beside the run's outputs."""
     from hydra.core.hydra_config import HydraConfig
 
-    from simulation.animation import write_gif
+    from simulation.classroom.animation import write_gif
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     out = run_dir / GIF_NAME

@@ -173,7 +173,7 @@ def measure(n: int, steps: int, m: int, seed: int, budget: float, peers: bool) -
         A JSON-ready dict of timings and peak memory.
     """
     from models.vectorized import VectorMarket
-    from simulation.networks import NetworkParams, build_network
+    from simulation.networks.generators import NetworkParams, build_network
 
     wall0 = time.perf_counter()
     t0 = time.perf_counter()

@@ -14,9 +14,9 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.common import fail, write_provenance
 from experiments.config import CONFIG_DIR, to_run_params
 from experiments.frontdoor import check_group_overrides
-from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
 from simulation.analysis.bassfit import FORMS, fit_bass
 from simulation.analysis.calibration import (
@@ -30,7 +30,7 @@ from simulation.analysis.calibration import (
 from simulation.analysis.figures import fit_figure
 from simulation.analysis.observed import ObservedSeries, load_series
 from simulation.analysis.space import flatten_ranges
-from simulation.runner import RunParams
+from simulation.running.runner import RunParams
 
 METHODS = ("model", "bass")
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")

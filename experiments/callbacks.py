@@ -13,7 +13,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.aggregate import GRAPH_CACHE, SweepError, expected_jobs, load_sweep, write_report
+from experiments.sweepfolder import GRAPH_CACHE, SweepError, expected_jobs, load_sweep, write_report
 from experiments.sweeping import FolderError, claim_folder, one_line
 
 _TOTAL = ".jobs_total"

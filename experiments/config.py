@@ -280,9 +280,9 @@ def check_resources(params: RunParams, settings: JobSettings) -> None:
     """Refuse a run whose estimated peak memory exceeds the limit, in one line.
 
     The limit is ``memory_limit_gb`` or, when null, the memory this machine has available
-    now; the estimate comes from ``simulation.resources.estimate``.
+    now; the estimate comes from ``simulation.running.resources.estimate``.
     """
-    from simulation.resources import GB, available_memory, estimate, human_bytes
+    from simulation.running.resources import GB, available_memory, estimate, human_bytes
 
     est = estimate(params, settings.replicates)
     net = params.network

@@ -563,7 +563,7 @@ def check_network_file(params: Any) -> None:
     net = params.network
     if Path(net.path).stat().st_size > MAX_PREREAD_BYTES:
         return
-    from simulation.networks import read_graph_file
+    from simulation.networks.generators import read_graph_file
 
     n = read_graph_file(net.path, net.directed, net.ties == "file").number_of_nodes()
     for s in params.strategies:

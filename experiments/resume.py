@@ -15,7 +15,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from experiments.aggregate import SweepError, check_sweep_folder
+from experiments.sweepfolder import SweepError, check_sweep_folder
 from experiments.sweeping import RESUME_ENV, one_line
 
 #: Hydra overrides of the original launch that must not be repeated.
@@ -86,12 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as exc:
         print(f"peerbuy: error: {exc}", file=sys.stderr)
         return 2
-    from experiments.run import cli
+    from experiments.common import launch
+    from experiments.job import SUMMARY
+    from experiments.job import main as job
 
     os.environ[RESUME_ENV] = str(args.sweep_dir.resolve())
     sys.argv = ["experiments.run", *launch_args]
     try:
-        cli()
+        launch(job, prog="experiments.run", summary=SUMMARY)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
     return 0

@@ -18,9 +18,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.common import fail, write_provenance
 from experiments.config import to_run_params
 from experiments.frontdoor import check_group_overrides
-from experiments.run import fail, write_provenance
 from models.params import ParameterError, check, check_choice, check_count
 from simulation.analysis.calibration import run_seeds
 from simulation.analysis.figures import sensitivity_figure
@@ -34,7 +34,7 @@ from simulation.analysis.sensitivity import (
     sample,
 )
 from simulation.analysis.space import ParameterSpace, flatten_ranges
-from simulation.progress import terminal_progress
+from simulation.running.progress import terminal_progress
 
 EVALUATIONS_FILE = "evaluations.csv"
 

@@ -45,7 +45,7 @@ class MarketModel(mesa.Model):
         graph: A networkx graph with nodes 0..n-1 (optional ``weight`` = tie strength in
             (0, 1]; directed edges point from the followed to the follower), or a
             ``SocialGraph`` that keeps one. Required: build it with
-            ``simulation.networks.build_network`` for the configured defaults.
+            ``simulation.networks.generators.build_network`` for the configured defaults.
         consumer: Consumer behaviour.
         product: The product.
         strategies: Strategies in spending order (empty = baseline).

@@ -50,7 +50,7 @@ def competing(u, *probs):
     events are discovery (Bass's innovation coefficient p) then the contacts (imitation:
     on a complete graph of n with persuasion beta, q = beta (n - 1)): the discrete Bass
     model (Bass 1969, "A new product growth for model consumer durables", Management
-    Science 15(5), 215-227), docked in ``simulation.bass`` and ``tests/test_bass.py``.
+    Science 15(5), 215-227), docked in ``simulation.analysis.bass`` and ``tests/test_bass.py``.
 
     Args:
         u: Uniform(s) in (0, 1).

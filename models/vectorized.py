@@ -159,7 +159,7 @@ class VectorMarket:
         tally: What happened today (``market.StepTally``).
 
     Example:
-        >>> from simulation.networks import NetworkParams, build_network
+        >>> from simulation.networks.generators import NetworkParams, build_network
         >>> from models.strategies import Ads
         >>> graph = build_network(NetworkParams(n=2_000), seed=1)
         >>> market = VectorMarket(graph, strategies=(Ads(reach=0.02),), rng=1)

@@ -1,6 +1,6 @@
 """The network and run parameters, declared with their schema (no heavy imports).
 
-``simulation.networks`` and ``simulation.runner`` re-export these; validation and
+``simulation.networks.generators`` and ``simulation.running.runner`` re-export these; validation and
 ``--help`` import only this module, so a bad input is answered before numpy, networkx,
 pandas or Mesa load.
 """
@@ -16,7 +16,7 @@ from models.schema import param, prob, specs, validate
 from models.segments import Segments
 
 #: What a sweep's report may rank arms by (``report.objective``); here, not in
-#: ``simulation.compare``, so the command line can check it without loading scipy.
+#: ``simulation.analysis.compare``, so the command line can check it without loading scipy.
 OBJECTIVES = ("profit", "adopters", "revenue")
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ TIES = ("constant", "random", "embeddedness", "file")
 ENGINES = ("agent", "vectorized", "auto")
 #: Consumers in the largest network the schema allows; memory is checked separately.
 MAX_N = 10**9
-#: ``simulation.networks.build_network`` uses these builders above this many consumers:
+#: ``simulation.networks.generators.build_network`` uses these builders above this many consumers:
 #: building a networkx Barabasi-Albert graph (m=5) of 200,000 nodes with ties took 50 s and
 #: 0.8 GB on a 2-core test machine; the numpy builder makes 1,000,000 in a few seconds.
 FAST_MIN_N = 200_000

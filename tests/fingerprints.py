@@ -17,8 +17,8 @@ import numpy as np
 
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Ads, Community, InfluencerSeeding, MoreReviews, Referral
-from simulation.networks import NetworkParams, build_network
-from simulation.runner import RunParams, run
+from simulation.networks.generators import NetworkParams, build_network
+from simulation.running.runner import RunParams, run
 
 #: Small runs that between them use every random stream (graph, ties, targeting, decisions),
 #: directed and undirected graphs, and most strategies. Both sides of a comparison run the

@@ -11,9 +11,9 @@ from PIL import Image
 
 from models.params import ParameterError
 from models.strategies import InfluencerSeeding
-from simulation.animation import frame_steps, record_run, write_gif
-from simulation.networks import NetworkParams
-from simulation.runner import RunParams, run
+from simulation.classroom.animation import frame_steps, record_run, write_gif
+from simulation.networks.generators import NetworkParams
+from simulation.running.runner import RunParams, run
 
 SMALL = RunParams(network=NetworkParams(n=60), strategies=(InfluencerSeeding(k=5),), seed=3,
                   steps=12)

@@ -16,9 +16,9 @@ from hydra import compose, initialize_config_dir
 
 from experiments.config import CONFIG_DIR, to_run_params
 from models.params import ConsumerParams, ProductParams
-from simulation.bass import bass_curve, journey_bass_curve
-from simulation.networks import NetworkParams, build_network
-from simulation.runner import RunParams, run
+from simulation.analysis.bass import bass_curve, journey_bass_curve
+from simulation.networks.generators import NetworkParams, build_network
+from simulation.running.runner import RunParams, run
 
 
 def mean_curve(p: float, q: float, n: int, steps: int, reps: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The classroom web app in a real browser (Debian's chromium driven by Playwright).
 
-Starts ``python -m simulation.serve`` on a free port and fails on any request to a host
+Starts ``python -m simulation.classroom`` on a free port and fails on any request to a host
 other than localhost, any failed request or HTTP error, and any console error, so it also
 checks that the page works offline. One tab at 1280x720 (with a screenshot), then ten tabs
 at once.
@@ -59,15 +59,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
     """The documented command, on a free port; stopped (by its pid) after the module."""
-    from simulation.offline_assets import missing
+    from simulation.classroom.offline_assets import missing
 
     gaps = missing()
-    assert not gaps, f"offline assets missing: {gaps}; run python -m simulation.offline_assets"
+    assert not gaps, (f"offline assets missing: {gaps}; "
+                      "run python -m simulation.classroom.offline_assets")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     with open(log_path, "w") as log:  # a file, not a pipe: a full pipe would block the server
-        proc = subprocess.Popen([sys.executable, "-m", "simulation.serve", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "simulation.classroom", "--port", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 90
     while True:

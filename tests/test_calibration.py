@@ -20,8 +20,8 @@ from simulation.analysis.calibration import (
     period_sales,
 )
 from simulation.analysis.observed import ObservedSeries, load_series
-from simulation.networks import NetworkParams
-from simulation.runner import RunParams
+from simulation.networks.generators import NetworkParams
+from simulation.running.runner import RunParams
 
 TRUTH = {"consumer.discovery_prob": 0.003, "consumer.persuasion": 0.15,
          "consumer.interest_prob": 0.15, "consumer.share_prob": 0.3}

@@ -27,8 +27,8 @@ from simulation.classroom.model import (
     series,
 )
 from simulation.classroom.session import ROW_COLUMNS, Session
-from simulation.networks import NetworkParams, build_network
-from simulation.runner import RunParams, run
+from simulation.networks.generators import NetworkParams, build_network
+from simulation.running.runner import RunParams, run
 
 
 @pytest.mark.parametrize("strategy", STRATEGY_NAMES)
@@ -366,7 +366,7 @@ def test_a_taken_port_is_one_plain_line():
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "simulation.serve", "--port", str(port)],
+        done = subprocess.run([sys.executable, "-m", "simulation.classroom", "--port", str(port)],
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == (

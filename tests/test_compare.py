@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.compare import MIN_PAIRS, bootstrap_ci, compare, paired_lift
-from simulation.sweep_plots import (
+from simulation.analysis.compare import MIN_PAIRS, bootstrap_ci, compare, paired_lift
+from simulation.analysis.sweep_plots import (
     adoption_curves_figure,
     dose_response_figure,
     heatmap_figure,

@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from experiments.config import CONFIG_DIR, group_options, to_run_params
 from models.params import ParameterError
 from models.strategies import STRATEGY_NAMES
-from simulation.runner import RunParams
+from simulation.running.runner import RunParams
 
 ROOT = Path(__file__).resolve().parent.parent
 

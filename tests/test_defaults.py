@@ -18,8 +18,8 @@ from omegaconf import OmegaConf
 from experiments.config import CONFIG_DIR, group_options
 from models.params import ConsumerParams, ProductParams
 from models.strategies import STRATEGIES
-from simulation.networks import BUILDER_DEFAULTS, SHARED_DEFAULTS, NetworkParams
-from simulation.runner import RunParams
+from simulation.networks.generators import BUILDER_DEFAULTS, SHARED_DEFAULTS, NetworkParams
+from simulation.running.runner import RunParams
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 #: Options that deliberately differ from the defaults (their keys must still exist).

@@ -7,7 +7,8 @@ import doctest
 import pytest
 
 from models import model, vectorized
-from simulation import compare, runner
+from simulation.analysis import compare
+from simulation.running import runner
 
 
 @pytest.mark.parametrize("module", [model, vectorized, runner, compare],

@@ -13,7 +13,7 @@ from scipy import stats
 
 from models.params import ConsumerParams, ProductParams
 from models.strategies import InfluencerSeeding
-from simulation.runner import RunParams, run
+from simulation.running.runner import RunParams, run
 
 SEEDS = range(10)
 BASE = RunParams(engine="vectorized")

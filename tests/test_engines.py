@@ -19,9 +19,9 @@ from models.strategies import (
     Referral,
     ShareButtons,
 )
-from simulation.networks import NetworkParams, build_network
-from simulation.progress import terminal_progress
-from simulation.runner import RunParams, run
+from simulation.networks.generators import NetworkParams, build_network
+from simulation.running.progress import terminal_progress
+from simulation.running.runner import RunParams, run
 
 # Livelier than the defaults so that a few hundred consumers see every transition.
 CONSUMER = ConsumerParams(discovery_prob=0.01, persuasion=0.4, interest_prob=0.2)

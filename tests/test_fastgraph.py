@@ -10,14 +10,14 @@ from scipy import stats
 from models.graph import SocialGraph
 from models.params import ParameterError
 from models.targeting import ranking
-from simulation import fastgraph
-from simulation.fastgraph import (
+from simulation.networks import fastgraph
+from simulation.networks.fastgraph import (
     barabasi_albert_edges,
     build_fast_network,
     erdos_renyi_edges,
     social_graph_from_edges,
 )
-from simulation.networks import NetworkParams, _set_ties, build_network
+from simulation.networks.generators import NetworkParams, _set_ties, build_network
 
 
 def _degrees(u, v, n):

@@ -317,7 +317,7 @@ def test_help_lists_every_key_with_default_and_range(tmp_path):
 
 
 def test_weighted_edge_list_gives_tie_strengths(tmp_path):
-    from simulation.networks import build_network
+    from simulation.networks.generators import build_network
     from simulation.params import NetworkParams
 
     path = tmp_path / "w.edges"
@@ -329,7 +329,7 @@ def test_weighted_edge_list_gives_tie_strengths(tmp_path):
 
 @pytest.mark.parametrize("opener", [gzip.open, bz2.open])
 def test_compressed_files_are_read(tmp_path, opener):
-    from simulation.networks import read_graph_file
+    from simulation.networks.generators import read_graph_file
 
     suffix = ".gz" if opener is gzip.open else ".bz2"
     edges = tmp_path / f"g.edges{suffix}"

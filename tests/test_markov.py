@@ -22,7 +22,7 @@ from scipy import stats
 
 from models.graph import SocialGraph
 from models.params import ConsumerParams, ProductParams
-from simulation.runner import RunParams, run
+from simulation.running.runner import RunParams, run
 
 N, REPLICATES, DAYS = 1000, 10, 40
 FAMILY_ALPHA = 0.001

@@ -14,7 +14,7 @@ from models.graph import SocialGraph
 from models.journey import Channel, JourneyState
 from models.params import ProductParams
 from models.strategies import Ads, Community, InfluencerSeeding, MoreReviews, Referral, ShareButtons
-from simulation.runner import RunParams, run
+from simulation.running.runner import RunParams, run
 from tests.conftest import quiet
 
 S = JourneyState

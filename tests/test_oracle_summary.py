@@ -13,7 +13,7 @@ import pytest
 from models.graph import SocialGraph
 from models.params import ProductParams
 from models.strategies import Ads, InfluencerSeeding, MoreReviews
-from simulation.runner import RunParams, run
+from simulation.running.runner import RunParams, run
 from tests.conftest import quiet
 
 #: Every key a run's summary has; a new key must get an oracle here first.

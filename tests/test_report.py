@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.compare import decide, holm
-from simulation.sweep_report import ReportInput, comparison_markdown, fmt, pays_table
+from simulation.analysis.compare import decide, holm
+from simulation.analysis.sweep_report import ReportInput, comparison_markdown, fmt, pays_table
 
 PRICE, MARGIN = 50.0, 0.4  # break-even per extra adopter: 20
 
@@ -14,7 +14,7 @@ def synth(arms: dict[str, tuple[float, float, float]], seeds: int = 10, budget=N
     """Runs with a shared per-seed base (common random numbers) plus each arm's effect.
 
     ``arms``: name -> (extra adopters, spend, noise sd of the adopters).
-    Profit = adopters x price x margin - spend, as in simulation.metrics.
+    Profit = adopters x price x margin - spend, as in simulation.running.metrics.
     """
     rng = np.random.default_rng(0)
     base = rng.normal(1000, 100, seeds)
@@ -97,7 +97,7 @@ def test_an_arm_above_break_even_loses_money_and_budget_drift_is_flagged():
     runs.loc[runs["strategy"] == "baseline", "spend"] = 0.0
     table, notes = pays_table(
         ReportInput(runs=runs, factors=["strategy"], reference={"strategy": "baseline"}),
-        __import__("simulation.compare", fromlist=["compare"]).compare(runs, ["strategy"]),
+        __import__("simulation.analysis.compare", fromlist=["compare"]).compare(runs, ["strategy"]),
     )
     rows = table.set_index("arm")
     mr = rows.loc["more_reviews"]
@@ -117,7 +117,7 @@ def test_undefined_ratios_are_dashes_and_numbers_have_one_format():
     md = report(runs)
     rows = pays_table(
         ReportInput(runs=runs, factors=["strategy"], reference={"strategy": "baseline"}),
-        __import__("simulation.compare", fromlist=["compare"]).compare(runs, ["strategy"]),
+        __import__("simulation.analysis.compare", fromlist=["compare"]).compare(runs, ["strategy"]),
     )[0].set_index("arm")
     assert rows.loc["free", "cost per extra adopter"] == "—" and rows.loc["free", "ROI"] == "—"
     assert rows.loc["useless", "cost per extra adopter"] == "—"  # no extra adopters

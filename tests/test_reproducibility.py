@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from simulation.networks import NETWORKS, NetworkParams, build_network
-from simulation.outputs import write_run
-from simulation.runner import RunParams, run
+from simulation.networks.generators import NETWORKS, NetworkParams, build_network
+from simulation.running.outputs import write_run
+from simulation.running.runner import RunParams, run
 
 
 @pytest.mark.parametrize("name", [n for n in NETWORKS if n not in ("file", "complete", "karate")])

@@ -18,7 +18,7 @@ from experiments.config import (
     network_keys,
     to_run_params,
 )
-from experiments.docs import README, readme_section, readme_tables
+from experiments.schemadocs import README, readme_section, readme_tables
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import Spec, specs
 from models.strategies import STRATEGIES

@@ -269,7 +269,7 @@ def test_kcore_ties_degree_on_barabasi_albert_as_the_readme_says():
 
     from models.graph import SocialGraph
     from models.targeting import ranking
-    from simulation.networks import NetworkParams, build_network
+    from simulation.networks.generators import NetworkParams, build_network
 
     def top(graph, method):
         return list(islice(ranking(graph, method, np.random.default_rng(0)), graph.n))

@@ -52,7 +52,7 @@ class PeerbuySweeper(Sweeper):
     def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
         """Validate every job, claim the folder, then launch the jobs batch by batch."""
         from experiments import sweeping
-        from experiments.run import fail, validate_jobs
+        from experiments.common import fail, validate_jobs
 
         assert self.config is not None and self.hydra_context is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir))

@@ -25,7 +25,7 @@ from simulation.analysis.bassfit import fit_bass
 from simulation.analysis.observed import ObservedSeries
 from simulation.analysis.replicates import GraphCache, run_replicates
 from simulation.analysis.space import ParameterSpace, with_values
-from simulation.runner import RunParams
+from simulation.running.runner import RunParams
 
 DAYS_KEY = "days_per_period"
 METHOD = (

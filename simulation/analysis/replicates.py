@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 
 from models.graph import SocialGraph
-from simulation.networks import NetworkParams, build_network
-from simulation.runner import RunParams, RunResult, run
+from simulation.networks.generators import NetworkParams, build_network
+from simulation.running.runner import RunParams, RunResult, run
 
 
 class GraphCache:

@@ -19,7 +19,7 @@ from SALib.sample import sobol as sobol_sample
 from models.params import ParameterError
 from simulation.analysis.replicates import GraphCache, run_replicates
 from simulation.analysis.space import ParameterSpace, with_values
-from simulation.runner import RunParams
+from simulation.running.runner import RunParams
 
 METHODS = ("morris", "sobol")
 #: Summary metrics a study records for every point (any can be analysed afterwards).

@@ -15,7 +15,7 @@ import numpy as np
 
 from models.params import ParameterError
 from models.strategies import STRATEGIES
-from simulation.runner import RunParams
+from simulation.running.runner import RunParams
 
 SECTIONS = ("consumer", "product", "strategy")
 

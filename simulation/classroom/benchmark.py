@@ -1,6 +1,6 @@
 """Measure the classroom server with browser tabs: ``python -m simulation.classroom.benchmark``.
 
-Starts ``python -m simulation.serve`` on a free port, opens 1, 10 and 30 tabs in Debian's
+Starts ``python -m simulation.classroom`` on a free port, opens 1, 10 and 30 tabs in Debian's
 chromium (each its own session), plays them all at once and prints, per round: days per
 second per tab, the latency of a Step click while the others play, bytes received per day,
 the server's CPU time per day, and its memory before, during and after (all tabs closed).
@@ -60,7 +60,7 @@ class Server:
 
         self.url = f"http://127.0.0.1:{_free_port()}/"
         port = self.url.rsplit(":", 1)[1].strip("/")
-        self.proc = subprocess.Popen([sys.executable, "-m", "simulation.serve", "--port", port],
+        self.proc = subprocess.Popen([sys.executable, "-m", "simulation.classroom", "--port", port],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.ps = psutil.Process(self.proc.pid)
 

@@ -15,7 +15,7 @@ from models.schema import specs
 from models.strategies import STRATEGY_NAMES, Ads, InfluencerSeeding
 from models.targeting import TARGETING
 from simulation.classroom.model import CLASSROOM_NETWORKS, MAX_N, ClassroomModel
-from simulation.networks import NetworkParams
+from simulation.networks.generators import NetworkParams
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def fit(pos: np.ndarray) -> np.ndarray:
 
 
 def block_sizes(n: int, blocks: int) -> list[int]:
-    """Community sizes of a stochastic block model, as ``simulation.networks`` splits ``n``."""
+    """Community sizes of a stochastic block model, as ``networks.generators`` splits ``n``."""
     return [n // blocks + (b < n % blocks) for b in range(blocks)]
 
 

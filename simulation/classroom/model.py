@@ -17,7 +17,7 @@ from models.params import ConsumerParams, ProductParams, check, check_choice
 from models.strategies import STRATEGIES, STRATEGY_NAMES, Strategy
 from models.targeting import TARGETING
 from simulation.classroom.layout import network_layout
-from simulation.networks import NETWORKS, NetworkParams, build_network
+from simulation.networks.generators import NETWORKS, NetworkParams, build_network
 
 #: Network builders offered in class (``file`` needs a path, so it is left out).
 CLASSROOM_NETWORKS = tuple(name for name in NETWORKS if name != "file")

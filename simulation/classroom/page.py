@@ -3,7 +3,7 @@
 The server steps the tab's model and sends a small frame of what changed; the network
 and charts are drawn in the browser (``network_view.vue``, ``charts_view.vue``). Play is
 paced by the browser: it asks for the next day once it has drawn the last one, so a busy
-server slows each tab down instead of queueing work. Start: ``python -m simulation.serve``.
+server slows each tab down instead of queueing work. Start: ``python -m simulation.classroom``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Serve the classroom page: ``python -m simulation.serve [--host 0.0.0.0] [--port 8765]``.
+"""Serve the classroom page: ``python -m simulation.classroom [--host 0.0.0.0] [--port 8765]``.
 
 Binds the port first (a taken port is a one-line error), then prints a URL that works
 (the LAN address in classroom mode, with a capacity estimate) and runs Solara's server.
@@ -102,7 +102,7 @@ def capacity(cost: float, rate: float = PLAY_RATE) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: bind, print the URLs (and the capacity in classroom mode), serve."""
-    parser = argparse.ArgumentParser(prog="python -m simulation.serve",
+    parser = argparse.ArgumentParser(prog="python -m simulation.classroom",
                                      description="Serve the peerbuy classroom web page.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to listen on (default %(default)s: this machine "
@@ -115,12 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     port = sock.getsockname()[1]
     os.environ.update(server_env())
 
-    from simulation.offline_assets import missing
+    from simulation.classroom.offline_assets import missing
 
     gaps = missing()
     if gaps:
         print("warning: page assets not cached, the browser will need the internet: "
-              + ", ".join(gaps) + "\n  fix: python -m simulation.offline_assets", file=sys.stderr)
+              + ", ".join(gaps) + "\n  fix: python -m simulation.classroom.offline_assets",
+              file=sys.stderr)
     local = f"http://127.0.0.1:{port}/"
     if args.host in ("0.0.0.0", "::"):
         lan = lan_address()

@@ -1,6 +1,6 @@
 """Fill Solara's CDN asset cache from the npm registry, so the web app works with no internet.
 
-Run ``python -m simulation.offline_assets`` once after installing the ``viz`` extra.
+Run ``python -m simulation.classroom.offline_assets`` once after installing the ``viz`` extra.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def page_packages(include_extra: bool = False) -> list[str]:
             if name in EXTRA_PACKAGE_NAMES:
                 continue
             raise RuntimeError(f"solara {_solara_version()} does not reference {name}@<version>; "
-                               "update PAGE_PACKAGE_NAMES in simulation/offline_assets.py")
+                               "update PAGE_PACKAGE_NAMES in "
+                               "simulation/classroom/offline_assets.py")
         specs.extend(f"{name}@{v}" for v in sorted(versions))
     if settings.assets.fontawesome_enabled:
         match = re.match(r"/?((?:@[^/]+/)?[^/@]+)@([^/]+)/", settings.assets.fontawesome_path)
@@ -159,7 +160,7 @@ def missing(root: Path | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: fill the cache, or with ``--check`` only report what is missing."""
-    parser = argparse.ArgumentParser(prog="python -m simulation.offline_assets",
+    parser = argparse.ArgumentParser(prog="python -m simulation.classroom.offline_assets",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="Solara's CDN cache folder (default: %(default)s = Solara's "

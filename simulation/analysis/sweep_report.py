@@ -1,6 +1,6 @@
 """The words of a sweep's comparison.md: the decision, what each arm pays, the evidence.
 
-Hydra-free: it takes the runs table and the statistics of :mod:`simulation.compare`.
+Hydra-free: it takes the runs table and the statistics of :mod:`simulation.analysis.compare`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from simulation.compare import ALPHA, MIN_PAIRS, Decision, compare, decide
+from simulation.analysis.compare import ALPHA, MIN_PAIRS, Decision, compare, decide
 
 #: How each quantity is written, everywhere in the report (one format per quantity).
 KINDS = {
@@ -274,7 +274,7 @@ def comparison_markdown(inp: ReportInput, table: pd.DataFrame | None = None) -> 
 
     Args:
         inp: The runs and what the sweep is about.
-        table: :func:`simulation.compare.compare` of the runs (computed if None).
+        table: :func:`simulation.analysis.compare.compare` of the runs (computed if None).
     """
     lines = [title(inp), "", inp.status, ""]
     if inp.problems:

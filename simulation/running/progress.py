@@ -17,7 +17,7 @@ def terminal_progress(
 ) -> Callable[[int, int], None] | None:
     """A ``progress(step, steps)`` callback drawing a bar on a terminal, else None.
 
-    Pass the result to ``simulation.runner.run(..., progress=...)``; with output
+    Pass the result to ``simulation.running.runner.run(..., progress=...)``; with output
     redirected (a log file, a sweep, CI) it returns None and nothing is printed.
 
     Args:

@@ -234,7 +234,7 @@ def build_fast_network(params, seed: int) -> SocialGraph:
     """Build a big network of ``params`` for run ``seed`` without networkx.
 
     Args:
-        params: A ``simulation.networks.NetworkParams`` whose ``name`` is in
+        params: A ``simulation.networks.generators.NetworkParams`` whose ``name`` is in
             ``FAST_NETWORKS``.
         seed: The run seed; its graph stream draws the edges, its ties stream the
             strengths.

@@ -1,4 +1,4 @@
-"""``python -m simulation.serve``: the classroom page's server (``simulation.classroom.serve``)."""
+"""``python -m simulation.classroom``: serve the classroom page (see ``serve``)."""
 
 from simulation.classroom.serve import main
 

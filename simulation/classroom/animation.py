@@ -1,6 +1,6 @@
 """An animated GIF of one run for slides: the network coloured by state beside adoption.
 
-Commands: ``python -m experiments.animate`` (Hydra) or ``python -m simulation.animation``.
+Commands: ``python -m experiments.animate`` (Hydra) or ``python -m simulation.classroom.animation``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from models.strategies import STRATEGY_NAMES
 from simulation.classroom.layout import network_layout
 from simulation.classroom.model import make_strategies
 from simulation.classroom.netdraw import draw_adoption, draw_network, node_sizes, tie_segments
-from simulation.networks import NETWORKS, NetworkParams, build_network
-from simulation.runner import RunParams, start_engine
+from simulation.networks.generators import NETWORKS, NetworkParams, build_network
+from simulation.running.runner import RunParams, start_engine
 
 #: Most consumers worth drawing: beyond this a frame is a blot and the layout slow.
 MAX_DRAWN = 5000
@@ -131,7 +131,7 @@ def write_gif(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line with plain arguments (the Hydra one is ``python -m experiments.animate``)."""
-    parser = argparse.ArgumentParser(prog="python -m simulation.animation",
+    parser = argparse.ArgumentParser(prog="python -m simulation.classroom.animation",
                                      description="Write an animated GIF of one run.")
     parser.add_argument("--out", type=Path, default=Path("animation.gif"))
     parser.add_argument("--n", type=int, default=300, help="consumers")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept light: the CLI reads SUMMARY_FILE before it loads pandas
-    from simulation.runner import RunResult
+    from simulation.running.runner import RunResult
 
 TIMESERIES_FILE = "timeseries.csv"
 SUMMARY_FILE = "summary.json"
@@ -44,7 +44,7 @@ def write_run(
     if result.segments is not None:
         _atomic(out / SEGMENTS_FILE, lambda p: result.segments.to_csv(p, index=False))
     if figure:
-        from simulation.plots import adoption_figure
+        from simulation.running.plots import adoption_figure
 
         fig = adoption_figure(result.timeseries, result.summary, title)
         _atomic(out / FIGURE_FILE, lambda p: fig.savefig(p, dpi=110, format="png"))

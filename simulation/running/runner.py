@@ -15,9 +15,9 @@ from models.market import TIMESERIES_COLUMNS
 from models.segments import segment_columns
 from models.segments import summary_metrics as segment_summary
 from models.strategies import Strategy
-from simulation.metrics import summarize
-from simulation.networks import build_network
+from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
+from simulation.running.metrics import summarize
 
 __all__ = ["ENGINES", "RunParams", "RunResult", "resolve_engine", "run", "start_engine"]
 
@@ -77,7 +77,7 @@ def run(
         wall_seconds), the end-state arrays and the graph.
 
     Example:
-        >>> from simulation.networks import NetworkParams
+        >>> from simulation.networks.generators import NetworkParams
         >>> from models.strategies import InfluencerSeeding
         >>> result = run(RunParams(network=NetworkParams(n=500), steps=60,
         ...                        strategies=(InfluencerSeeding(k=5),), seed=1))

@@ -198,8 +198,8 @@ def compare(
 
     Example:
         >>> from models.strategies import Ads
-        >>> from simulation.networks import NetworkParams
-        >>> from simulation.runner import RunParams, run
+        >>> from simulation.networks.generators import NetworkParams
+        >>> from simulation.running.runner import RunParams, run
         >>> arms = {"baseline": (), "ads": (Ads(reach=0.02),)}
         >>> runs = pd.DataFrame([
         ...     {"strategy": name, "seed": seed,

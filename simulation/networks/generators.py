@@ -16,7 +16,7 @@ import numpy as np
 from models.draws import split_seed, stream_int
 from models.graph import SocialGraph
 from models.params import ParameterError, check
-from simulation import fastgraph
+from simulation.networks import fastgraph
 from simulation.params import BUILDER_DEFAULTS, NETWORKS, SHARED_DEFAULTS, TIES, NetworkParams
 
 __all__ = [
@@ -191,7 +191,7 @@ def build_network(params: NetworkParams, seed: int) -> SocialGraph:
 
     Returns:
         The ``SocialGraph`` with the networkx graph attached; above
-        ``simulation.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and Erdos-Renyi
+        ``simulation.networks.fastgraph.FAST_MIN_N`` consumers, Barabasi-Albert and Erdos-Renyi
         networks come from the numpy builders without one (``nx_graph`` is None).
     """
     if params.name in fastgraph.FAST_NETWORKS and params.n > fastgraph.FAST_MIN_N:

@@ -122,7 +122,7 @@ def metric_bars_figure(
     """Horizontal bars of the mean per arm with 95 % bootstrap CIs, one panel per metric.
 
     Args:
-        table: The long comparison table of :func:`simulation.compare.compare`.
+        table: The long comparison table of :func:`simulation.analysis.compare.compare`.
         by: The factor columns of the table.
         metrics: Metrics to show, one panel each (arms share the rows).
     """
@@ -152,7 +152,7 @@ def profit_figure(table: pd.DataFrame, by: Sequence[str]) -> Figure:
     One row per arm, so labels stay legible with many arms.
 
     Args:
-        table: The long comparison table of :func:`simulation.compare.compare`.
+        table: The long comparison table of :func:`simulation.analysis.compare.compare`.
         by: The factor columns of the table.
     """
     t = table[(table["metric"] == "profit") & table["lift"].notna()].copy()

@@ -1,0 +1,1 @@
+"""Social networks: generators, files and the fast CSR builders."""

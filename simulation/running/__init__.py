@@ -1,0 +1,1 @@
+"""Running one simulation: parameters in, summary, time series and figures out."""
