@@ -30,12 +30,13 @@ VISIBILITY = dict(visibility_rating_weight=1.5, visibility_volume_weight=0.5,
                   visibility_reference_reviews=10.0)
 
 
-def discovery_and_impulse(res) -> tuple[int, int]:
-    """Adopters whose awareness came from discovery, and adopters who never researched."""
+def discovery_and_impulse(res) -> tuple[int, int, int]:
+    """Adopters who found it by discovery, who bought without research (impulse), either."""
     f = res.final
     adopted = f["adopted"].astype(bool) & ~f["is_seed"].astype(bool)
-    return (int((adopted & (f["channel"] == Channel.DISCOVERY)).sum()),
-            int((adopted & ~f["ever_researched"].astype(bool)).sum()))
+    found = adopted & (f["channel"] == Channel.DISCOVERY)
+    impulse = adopted & ~f["ever_researched"].astype(bool)
+    return int(found.sum()), int(impulse.sum()), int((found | impulse).sum())
 
 
 def paired(a: np.ndarray, b: np.ndarray) -> str:
@@ -64,8 +65,8 @@ def main() -> None:
             for q in (1.0, 4.0):
                 product = ProductParams(quality=q, **(VISIBILITY if on else {}))
                 res = run(replace(base, product=product), graph=graph)
-                d, i = discovery_and_impulse(res)
-                vis.setdefault((on, q), []).append((d, i, d + i, res.summary["adopters"]))
+                vis.setdefault((on, q), []).append(
+                    (*discovery_and_impulse(res), res.summary["adopters"]))
         for w in (0.0, 2.0):
             for share in (0.0, 0.12, 1.0):
                 consumer = ConsumerParams(negativity_weight=w, negative_share_prob=share)
@@ -78,7 +79,7 @@ def main() -> None:
         a, b = np.array(vis[(on, 1.0)]), np.array(vis[(on, 4.0)])
         print(f"  visibility {'on ' if on else 'off'}")
         for k, name in enumerate(("discovery adopters", "impulse adopters",
-                                  "discovery + impulse", "all adopters")):
+                                  "discovery or impulse", "all adopters")):
             print(f"    {name:20s} {paired(a[:, k], b[:, k])}")
         share = a[:, 3].sum() and a[:, 1].sum() / a[:, 3].sum()
         print(f"    quality 1: {a[:, 3].mean() / args.n:.1%} adoption, {share:.0%} of it impulse")

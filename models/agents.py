@@ -38,6 +38,7 @@ class Consumer(FixedAgent):
         heard_negative: Today's sum of log(1 - p) over complaints seen (``complaints``).
         negative_followers: Who a complaint of theirs puts off, with per-contact log(1 - p)
             (unanswered, answered), when negative word of mouth has weight.
+        answered: The brand answered their complaint today.
         recovering: An answered complaint of today turns them satisfied tonight.
     """
 

@@ -136,6 +136,25 @@ def test_a_strategy_aimed_at_an_unknown_segment_is_refused():
         RunParams(strategies=(Ads(segment="c"),), segments=two())
 
 
+def test_the_segments_option_composes_into_run_params_and_files(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    from experiments.config import CONFIG_DIR, to_run_params
+    from simulation.running.outputs import write_run
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name="config", overrides=[
+            "segments=social_commerce", "network.n=200", "steps=5", "strategy=ads",
+            "strategy.ads.segment=offline", "segments.groups.offline.persuasion=0.07"])
+    params = to_run_params(cfg)
+    assert params.segments.names == ("social_first", "review_readers", "offline")
+    assert dict(params.segments.groups[2].overrides)["persuasion"] == 0.07
+    write_run(run(params), tmp_path, figure=False)
+    table = pd.read_csv(tmp_path / "segments.csv")
+    assert table.groupby("step")["consumers"].sum().eq(200).all()
+
+
+@pytest.mark.slow
 def test_segments_csv_is_written_through_the_cli(tmp_path):
     import subprocess
     import sys
@@ -147,3 +166,22 @@ def test_segments_csv_is_written_through_the_cli(tmp_path):
     table = pd.read_csv(out / "segments.csv")
     assert set(table["segment"]) == {"social_first", "review_readers", "offline"}
     assert table.groupby("step")["consumers"].sum().eq(200).all()
+
+
+@pytest.mark.slow
+def test_the_preset_runs_end_to_end_and_answers_by_segment(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "sweep"
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.run", "experiment=segments_and_visibility",
+         "network.n=300", "steps=40", "replicates=3", "budget=300", "hydra/launcher=basic",
+         f"hydra.sweep.dir={out}"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    md = (out / "comparison.md").read_text()
+    assert "Which segment should the influencer budget target" in md
+    assert "## Adoption by segment" in md and "social_first" in md
+    assert "Fund " in md or "No clear winner" in md
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 4 * 2 * 3 and "segment_offline_adoption_rate" in runs
