@@ -111,6 +111,7 @@ STRATEGY_LABEL = {
     "share_buttons": "Share buttons",
     "referral": "Referral rewards",
     "community": "Community (keeps customers active)",
+    "reply_to_complaints": "Reply to complaints",
 }
 NETWORK_LABEL = {
     "barabasi_albert": "Hubs (scale-free, Barabási-Albert)",
