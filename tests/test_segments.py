@@ -177,6 +177,7 @@ def test_the_preset_runs_end_to_end_and_answers_by_segment(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.run", "experiment=segments_and_visibility",
          "network.n=300", "steps=40", "replicates=3", "budget=300", "hydra/launcher=basic",
+         "strategy.influencer_seeding.k=100",
          f"hydra.sweep.dir={out}"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     md = (out / "comparison.md").read_text()
