@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.content import ContentParams, ContentType
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import Spec, did_you_mean, param, specs, validate
 from models.segments import Segments
@@ -22,9 +23,10 @@ if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-GROUPS = ("network", "consumer", "product", "strategy", "segments", "experiment", "debug")
+GROUPS = ("network", "consumer", "product", "strategy", "segments", "content", "experiment",
+          "debug")
 #: The groups whose keys are parameters (``network.n``, ``strategy.ads.reach``).
-PARAM_GROUPS = ("network", "consumer", "product", "strategy")
+PARAM_GROUPS = ("network", "consumer", "product", "strategy", "content")
 #: Keys of the ``report`` section: how a sweep's comparison.md decides (not run parameters).
 REPORT_KEYS = ("objective", "question")
 #: Config groups of Hydra's own that a command line may pick (``hydra/launcher=joblib``).
@@ -75,6 +77,8 @@ def section_specs(section: str) -> dict[str, Spec] | None:
         return specs(ProductParams)
     if section.startswith("strategy.") and section[9:] in STRATEGIES:
         return specs(STRATEGIES[section[9:]])
+    if section.startswith("content.types.") and section.count(".") == 2:
+        return specs(ContentType)
     return None
 
 
@@ -108,6 +112,9 @@ def check_key(key: str, value: Any = None, extra: Collection[str] = ()) -> None:
         return
     if len(parts) == 1:
         return  # a whole group's node; its option is checked elsewhere
+    if head == "content":
+        _check_content_key(key, value, parts)
+        return
     if head == "strategy":
         name = parts[1]
         if name not in STRATEGIES:
@@ -146,6 +153,48 @@ def _check_segment_key(key: str, value: Any) -> None:
         f"{key} = {value!r}: unknown key; keys of segments: degree_correlation, "
         "groups.<name>.share and groups.<name>.<consumer key>"
         f"{did_you_mean(parts[-1], [*own, 'share', *consumer])}")
+
+
+def _check_content_key(key: str, value: Any, parts: list[str]) -> None:
+    """``content.track`` or ``content.types.NAME[.FIELD]`` with FIELD a ``ContentType`` key."""
+    if parts[1:] == ["track"] or parts[1:] == ["types"]:
+        return
+    fields = [k for k in specs(ContentType) if k != "name"]
+    if parts[1] != "types":
+        raise ParameterError(f"{key} = {value!r}: unknown key; keys of content: track, types")
+    if len(parts) == 3:
+        return  # a whole type
+    if len(parts) > 4 or parts[3] not in fields:
+        raise ParameterError(f"{key} = {value!r}: unknown key; keys of a content type: "
+                             f"{', '.join(fields)}{did_you_mean(parts[-1], fields)}")
+
+
+def content_params(node: Any) -> ContentParams:
+    """The ``content`` section as ``ContentParams`` (None: posts and reviews only).
+
+    Raises:
+        ParameterError: One line naming the key, its value and what is allowed.
+    """
+    if node is None:
+        return ContentParams()
+    if not isinstance(node, dict):
+        raise ParameterError(f"content = {node!r}: must be one of the content options "
+                             f"({', '.join(group_options('content'))})")
+    for key, value in node.items():
+        if key not in ("track", "types"):
+            raise ParameterError(f"content.{key} = {value!r}: unknown key; keys of content: "
+                                 f"track, types{did_you_mean(key, ['track', 'types'])}")
+    types = node.get("types") or {}
+    if not isinstance(types, dict):
+        raise ParameterError(f"content.types = {types!r}: must map type names to their keys")
+    built = []
+    for name, fields in types.items():
+        section = f"content.types.{name}"
+        built.append(_build(ContentType, section, {**(fields or {}), "name": name},
+                            [k for k in specs(ContentType)]))
+    track = node.get("track", False)
+    specs(ContentParams)["track"].check("content.track", track)
+    return ContentParams(types=tuple(built), track=track)
 
 
 def _plain(cfg: DictConfig) -> dict:
@@ -265,7 +314,8 @@ def params_from_values(values: dict, *, extra: Collection[str] = (),
     run_values = {k: values[k] for k in specs(RunParams) if k in values}
     params = RunParams(network=network, consumer=consumer, product=product,
                        strategies=tuple(strategies),
-                       segments=segments_from_config(values.get("segments")), **run_values)
+                       segments=segments_from_config(values.get("segments")),
+                       content=content_params(values.get("content")), **run_values)
     settings = job_settings(values)
     check_resources(params, settings)
     return params
@@ -320,3 +370,6 @@ def iter_sections() -> Iterator[tuple[str, str, dict[str, Spec]]]:
     yield "segments", "segments", specs(Segments)
     for name, cls in STRATEGIES.items():
         yield f"strategy.{name}", f"strategy {name}", specs(cls)
+    yield "content", "content", specs(ContentParams)
+    yield "content.types.NAME", "content type", {k: v for k, v in specs(ContentType).items()
+                                                 if k != "name"}

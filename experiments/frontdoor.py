@@ -282,11 +282,11 @@ def _simple_compose(overrides: list[str], selected: dict[str, list[str]]) -> dic
     values = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
     values.pop("defaults", None)
     choices = _default_choices()
-    for group in ("consumer", "product"):
+    for group in ("consumer", "product", "content"):
         for t in overrides:
             if t.startswith(f"{group}="):
                 choices[group] = t.split("=", 1)[1]
-    for group in ("network", "consumer", "product"):
+    for group in ("network", "consumer", "product", "content"):
         option = selected[group][0] if group in selected else choices[group]
         values[group] = yaml.safe_load((CONFIG_DIR / group / f"{option}.yaml").read_text())
     for t in overrides:

@@ -71,6 +71,11 @@ class Consumer(FixedAgent):
         return self.model.uniforms(decision)[self.index]
 
     @property
+    def heard_content(self) -> float:
+        """Today's sum of log(1 - p_contact) over extra content pieces seen (``models.content``)."""
+        return self.model.content.heard_by(self.index)
+
+    @property
     def friend_balance(self) -> float:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double)."""
         balance = 0.0
@@ -134,7 +139,8 @@ class Consumer(FixedAgent):
         u = self.draw(choice.draw) if choice.draw is not None else 0.0
         m = self.model
         if u >= m.bounds[self.segment][self.state] and not (
-                choice.sees_posts and (self.heard_organic or self.heard_sponsored)):
+                choice.sees_posts and (self.heard_organic or self.heard_sponsored
+                                       or self.heard_content)):
             return  # the draw clears every event (exact shortcut, see ``Choice.quiet``)
         k = choice.outcome(m.days[self.segment], self, u)
         if k < len(choice.moves):

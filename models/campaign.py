@@ -35,6 +35,10 @@ class Levers:
     ad_segment: str | None = None
     reply_share: float = 0.0
     reply_recovery: float = 0.0
+    #: ``(content type, added creation probability)`` of incentives (``models.content``).
+    content_boost: tuple[tuple[str, float], ...] = ()
+    #: ``(content type, reach per day)`` of paid amplification (``models.content``).
+    amplify: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Campaign:
     segment_names: tuple[str, ...] = ()
     segment_of: np.ndarray | None = None
     spent: float = 0.0
+    #: Incentive cost per piece by content type (``models.content``).
+    content_costs: dict[str, float] = field(default_factory=dict)
     seeding: InfluencerSeeding | None = field(init=False, default=None)
     #: Names of strategies whose one-off purchase went through (share buttons).
     bought: set[str] = field(init=False, default_factory=set)
@@ -112,6 +118,10 @@ class Campaign:
     def remaining(self) -> float:
         """Budget left (infinite without a cap)."""
         return np.inf if self.budget is None else self.budget - self.spent
+
+    def content_cost(self, name: str) -> float:
+        """Incentive cost of one piece of content type ``name``."""
+        return self.content_costs.get(name, 0.0)
 
     def buy(self, cost: float) -> bool:
         """Pay ``cost`` if the budget covers it; return whether it was paid."""

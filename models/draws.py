@@ -31,6 +31,9 @@ class Decision(IntEnum):
     FOLLOW_UP_MOVE = 6  # follow-up: repurchase or go dormant
     REPLY = 7  # a complaint (negative post): the brand answers it this step
     RECOVERY = 8  # an answered complainer turns satisfied
+    # Content type k makes a piece with code CONTENT + k (k < 64, ``models.content``): far
+    # from the codes above, so new decisions elsewhere do not collide with it.
+    CONTENT = 64
 
 
 # Appending a stream leaves the others unchanged (SeedSequence children are keyed by

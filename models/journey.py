@@ -142,11 +142,11 @@ def seed(who, stars) -> None:
 # --- Choices: the decision each state takes, its competing moves in order -------------
 def _unaware(day, who):
     return (day.discovery, day.ad_reach, rules.exposure_prob(who.heard_sponsored),
-            rules.exposure_prob(who.heard_organic))
+            rules.exposure_prob(who.heard_organic + who.heard_content))
 
 
 def _aware(day, who):
-    seen = rules.exposure_prob(who.heard_organic + who.heard_sponsored)
+    seen = rules.exposure_prob(who.heard_organic + who.heard_sponsored + who.heard_content)
     impulse, research, forget = rules.aware_probs(day.impulse, day.interest, day.forget, seen)
     heard_negative = who.heard_negative
     if isinstance(heard_negative, np.ndarray) or heard_negative:  # complaints seen today
@@ -160,7 +160,7 @@ def _researching(day, who):
     c = day.consumer
     buy = rules.purchase_prob(
         day.shown_rating, day.review_count, who.friend_balance,
-        intercept=c.buy_intercept, rating_weight=c.rating_weight,
+        intercept=c.buy_intercept + day.content_logit, rating_weight=c.rating_weight,
         review_volume_weight=c.review_volume_weight, friend_weight=c.friend_weight,
         prior_rating=day.product.prior_rating,
     )

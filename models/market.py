@@ -47,6 +47,8 @@ class StepTally:
     referred_purchases: int = 0
     replies: int = 0
     recovered: int = 0
+    #: Extra content pieces made today, by type (``models.content``).
+    content_pieces: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -219,6 +221,7 @@ class Day:
         contract_post_prob: An influencer's post probability under contract.
         shown_rating: The Bayesian average rating shoppers see today (stars).
         review_count: Visible reviews today.
+        content_logit: Purchase-logit term of the page's extra content (``models.content``).
     """
 
     step: int
@@ -240,6 +243,7 @@ class Day:
     review: float
     repurchase: float
     dormancy: float
+    content_logit: float = 0.0
 
 
 def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers: Levers,

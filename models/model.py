@@ -16,6 +16,7 @@ import numpy as np
 from models import complaints, journey, rules
 from models.agents import Consumer
 from models.campaign import Levers
+from models.content import ContentBook, ContentParams
 from models.draws import Decision, uniform
 from models.graph import SocialGraph
 from models.journey import JourneyState
@@ -52,6 +53,8 @@ class MarketModel(mesa.Model):
         budget: Spend cap (currency) or None.
         segments: Consumer segments (``models.segments``); None: everyone is one.
         rng: The run seed (an int); None draws one.
+        content: Customer-generated content types (``models.content``); None: posts and
+            reviews only.
 
     Attributes:
         steps: Days simulated so far (Mesa counts them).
@@ -86,6 +89,7 @@ class MarketModel(mesa.Model):
         *,
         segments: Segments | None = None,
         rng: int | None = None,
+        content: ContentParams | None = None,
     ) -> None:
         """Build the space, the agents and the data collector; record day 0."""
         if rng is None:
@@ -107,6 +111,8 @@ class MarketModel(mesa.Model):
         self.board = opening.board
         self.segment_names = segments.names
         self.segment_consumers = opening.consumers
+        self.content = ContentBook(content or ContentParams(), social.n, self.key,
+                                   consumer.persuasion, social.receivers, self.campaign)
         self.day = open_day(0, consumer, product, Levers(), None, self.board)
         self.days = (self.day,) * len(opening.consumers)
         self.tally = StepTally()
@@ -232,18 +238,38 @@ class MarketModel(mesa.Model):
             poster.spread()
         for complainer in sorted(self.complainers, key=lambda a: a.index):
             complainer.spread_complaint()
+        if self.content.active:
+            self._content_day()
         self.customers.do("review")
         self.agents.do("decide")
         self.agents.do("advance")
         self.close_day()
 
+    def _content_day(self) -> None:
+        """Customers make today's extra content; it reaches the feed; touches are recorded."""
+        book = self.content
+        who = sorted(self.customers, key=lambda a: a.index)
+        idx = np.array([a.index for a in who], dtype=np.int64)
+        book.create(self.steps, idx, np.array([a.satisfied for a in who], dtype=bool),
+                    np.array([a.state == JourneyState.FOLLOW_UP for a in who], dtype=bool),
+                    np.array([journey.paid_to_post(self.day, a) for a in who], dtype=bool),
+                    self.tally)
+        book.spread()
+        if book.params.track:
+            posters = np.array([a.index for a in self.posters if not a.sponsored_post],
+                               dtype=np.int64)
+            researching = np.array([a.index for a in self.consumers
+                                    if a.state == JourneyState.RESEARCHING], dtype=np.int64)
+            owned = np.array([a.has_product for a in self.consumers], dtype=bool)
+            book.touch(self.day, owned, np.sort(posters), researching)
+
     def open_day(self) -> None:
         """Pay today's running costs and set the day's shared probabilities and draws."""
         levers = self.campaign.levers(self.steps)
-        self.days = tuple(
+        self.days = tuple(self.content.open_day(
             open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
-                     name) for c, name in zip(self.segment_consumers, self.segment_names,
-                                              strict=True))
+                     name), levers) for c, name in zip(self.segment_consumers,
+                                                       self.segment_names, strict=True))
         self.day = self.days[0]
         self.tally = StepTally()
         self.posters = []
@@ -258,6 +284,7 @@ class MarketModel(mesa.Model):
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
+        self.content.close_day(tally)
         self.adopters += tally.new_adopters
         spend = self.campaign.settle(self.day.levers, tally)
         self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,

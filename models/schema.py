@@ -127,7 +127,7 @@ class Spec:
         elif self.kind == "bool":
             text = "true, false"
         elif self.kind == "text":
-            text = "a file path"
+            text = "a name" if self.unit == "name" else "a file path"
         elif self.kind == "name":
             text = "a segment name"
         else:

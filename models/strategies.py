@@ -292,5 +292,71 @@ class ReplyToComplaints(Strategy, name="reply_to_complaints"):
         campaign.pay(self.cost_per_reply * tally.replies)
 
 
+@dataclass(frozen=True)
+class ContentIncentive(Strategy, name="content_incentive"):
+    """Pay customers for one content type ("sweepstakes for photos"): ``more_reviews`` for any type.
+
+    The type is one of the run's ``content.types``; its ``incentive_cost`` is paid per
+    piece made while the incentive runs (for ``review``: per review; for ``post``: per
+    positive post).
+    """
+
+    type: str = param("review", "Content type", "the content type paid for (one of the run's "
+                      "content.types)", "name", kind="text")
+    incentive: float = prob(0.1, "Incentive", "added to the type's per-day creation "
+                            "probability while paid")
+
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """The incentive runs while any budget is left."""
+        if campaign.remaining <= 0:
+            return {}
+        if self.type == "review":
+            return {"review_incentive": self.incentive}
+        return {"content_boost": ((self.type, self.incentive),)}
+
+    def settle(self, campaign, levers, tally) -> None:
+        """Pay the type's incentive cost for each piece made while the incentive ran."""
+        if not (levers.content_boost or levers.review_incentive > 0):
+            return
+        pieces = (tally.reviews_written if self.type == "review" else
+                  tally.shares_positive if self.type == "post" else
+                  tally.content_pieces.get(self.type, 0))
+        campaign.pay(campaign.content_cost(self.type) * pieces)
+
+
+@dataclass(frozen=True)
+class Amplify(Strategy, name="amplify"):
+    """Paid promotion of existing customer content to consumers who do not know the product.
+
+    Each day of the window it buys ``reach x n`` impressions; an unaware consumer who sees
+    a promoted piece becomes aware with ``consumer.persuasion x`` the type's feed weight
+    (attributed to ``ad``). Nothing happens (but the day is paid) before the first piece.
+    """
+
+    type: str = param("post", "Content type", "the content type promoted (a feed type of "
+                      "the run's content.types)", "name", kind="text")
+    reach: float = prob(0.01, "Reach", "share of consumers shown a promoted piece")
+    start: int = param(1, "Start", "first day of the promotion", "day", low=0, high=MAX_DAYS)
+    end: int = param(60, "End", "day after the last (end >= start)", "day",
+                     low=0, high=MAX_DAYS)
+    cost_per_thousand: float = _money(8.0, "Cost per 1,000 impressions",
+                                      "a day buys reach x n impressions; stops when the "
+                                      "budget cannot pay a day")
+
+    def __post_init__(self) -> None:
+        """Check every field against its spec, and the window."""
+        super().__post_init__()
+        if self.end < self.start:
+            raise ParameterError(f"strategy.amplify.end = {self.end}: must be >= "
+                                 f"strategy.amplify.start ({self.start})")
+
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """Within the window, buy a day of impressions if the budget covers it."""
+        if self.start <= step < self.end and campaign.buy(
+                self.cost_per_thousand * self.reach * campaign.n / 1000.0):
+            return {"amplify": ((self.type, self.reach),)}
+        return {}
+
+
 #: Names a run can use; "baseline" means no strategy.
 STRATEGY_NAMES = ("baseline", *STRATEGIES)

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from models import complaints, journey, rules
 from models.campaign import Levers
+from models.content import ContentBook, ContentParams
 from models.draws import Decision, uniform
 from models.graph import SocialGraph
 from models.journey import JourneyState
@@ -101,6 +102,12 @@ class Group:
         return 0.0 if heard is None else heard[self.idx]
 
     @property
+    def heard_content(self):
+        """The same over extra content pieces seen (``models.content``)."""
+        heard = self.market.content.heard
+        return 0.0 if heard is None else heard[self.idx]
+
+    @property
     def friend_balance(self) -> np.ndarray:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double)."""
         return self.market._friend_balance(self.idx)
@@ -145,6 +152,8 @@ class VectorMarket:
         budget: Spend cap (currency) or None.
         segments: Consumer segments (``models.segments``); None: everyone is one.
         rng: The run seed (an int); None draws one.
+        content: Customer-generated content types (``models.content``); None: posts and
+            reviews only.
 
     Attributes:
         steps: Days simulated so far.
@@ -179,6 +188,7 @@ class VectorMarket:
         *,
         segments: Segments | None = None,
         rng: int | None = None,
+        content: ContentParams | None = None,
     ) -> None:
         """Set up the arrays, the campaign and day 0."""
         if rng is None:
@@ -197,6 +207,8 @@ class VectorMarket:
         self.key = opening.key
         self.campaign = opening.campaign
         self.board = opening.board
+        self.content = ContentBook(content or ContentParams(), n, self.key,
+                                   consumer.persuasion, graph.receivers, self.campaign)
         self.steps = 0
         self.adopters = 0
         self.tally = StepTally()
@@ -274,10 +286,10 @@ class VectorMarket:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
         self.steps += 1
         levers = self.campaign.levers(self.steps)
-        self.days = tuple(
+        self.days = tuple(self.content.open_day(
             open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
-                     name) for c, name in zip(self.segment_consumers, self.segment_names,
-                                              strict=True))
+                     name), levers) for c, name in zip(self.segment_consumers,
+                                                       self.segment_names, strict=True))
         self.day = self.days[0]
         self.tally = StepTally()
 
@@ -296,6 +308,12 @@ class VectorMarket:
         self._posters = active[posted]
         journey.book_posts(Group(self, self._posters), positive[posted], self.tally)
         self._complain(active[posted & ~positive])
+        if self.content.active:
+            self.content.create(self.steps, active, self.satisfied[active],
+                                self.state[active] == S.FOLLOW_UP,
+                                np.broadcast_to(journey.paid_to_post(self.day, Group(self, active)),
+                                                active.shape),
+                                self.tally)
         return active[positive & ~sponsored], active[sponsored]
 
     def _per_segment(self, rule, idx: np.ndarray, u: np.ndarray, outputs: int):
@@ -337,9 +355,14 @@ class VectorMarket:
         self._heard_organic = self._scatter(organic, self._log_senders)
         self._heard_sponsored = self._scatter(sponsored, self._log_sponsored)
         self._heard_negative = self._scatter_complaints()
-        self._reached = np.flatnonzero(self._reach_mark) if organic.size or sponsored.size \
-            else organic
+        book = self.content
+        content = book.spread() if book.active else book.reached
+        self._reach_mark[content] = True
+        self._reached = np.flatnonzero(self._reach_mark) \
+            if organic.size or sponsored.size or content.size else organic
         self._reach_mark[self._reached] = False
+        if book.params.track:
+            book.touch(self.day, self.has_product, organic, self._in_state(S.RESEARCHING))
 
     def _scatter(self, posters: np.ndarray, senders: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
@@ -456,6 +479,7 @@ class VectorMarket:
         if tally.reviews_written:
             self.board.post(tally.reviews_written, tally.review_stars)
         self.board.publish()
+        self.content.close_day(tally)
         self.adopters += tally.new_adopters
         self.spend = self.campaign.settle(self.day.levers, tally)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models.content import ContentParams
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import param, prob, specs, validate
 from models.segments import Segments
@@ -147,12 +148,14 @@ class RunParams:
         steps: Number of steps (days) to simulate.
         engine: agent (Mesa), vectorized (numpy/scipy) or auto.
         segments: Consumer segments (default: none, everyone alike).
+        content: Customer-generated content types (``models.content``).
     """
 
     network: NetworkParams = field(default_factory=NetworkParams)
     consumer: ConsumerParams = field(default_factory=ConsumerParams)
     product: ProductParams = field(default_factory=ProductParams)
     strategies: tuple[Strategy, ...] = ()
+    content: ContentParams = field(default_factory=ContentParams)
     budget: float | None = param(None, "Budget", "total marketing spend cap, shared by all "
                                  "strategies in the run", "currency", low=0.0, high=1e12,
                                  nullable=True, null_means="no cap")
@@ -185,10 +188,23 @@ class RunParams:
                     f"strategy.{s.name}.segment = {target!r}: must be one of the run's "
                     f"segments ({', '.join(g.name for g in self.segments.groups) or 'none: '}"
                     f"{'' if self.segments.groups else 'pick a segments option'})")
+            if type(s).__name__ in ("ContentIncentive", "Amplify"):
+                self._check_content_strategy(s)
             if type(s).__name__ == "Ads" and s.start > self.steps:
                 raise ParameterError(
                     f"strategy.ads.start = {s.start}: must be within the run (<= steps, "
                     f"{self.steps}); the campaign would never run")
+
+
+    def _check_content_strategy(self, s) -> None:
+        """A content incentive or amplification names a type the run has (amplify: a feed type)."""
+        names = self.content.names
+        if s.type not in names:
+            raise ParameterError(f"strategy.{s.name}.type = {s.type!r}: must be one of the "
+                                 f"run's content types ({', '.join(names)})")
+        if s.name == "amplify" and not self.content.get(s.type).feed:
+            raise ParameterError(f"strategy.amplify.type = {s.type!r}: must be a content type "
+                                 "that acts on the feed (acts: feed or both), or post")
 
 
 #: Defaults that depend on the network (a field left at None takes these, else

@@ -16,6 +16,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from experiments.config import CONFIG_DIR, group_options
+from models.content import ContentParams, ContentType
 from models.params import ConsumerParams, ProductParams
 from models.segments import Segments
 from models.strategies import STRATEGIES
@@ -50,6 +51,9 @@ def dataclass_defaults(group: str, option: str) -> dict:
     if group == "strategy":
         return {name: {f.name: f.default for f in dataclasses.fields(cls)}
                 for name, cls in STRATEGIES.items()}
+    if group == "content":  # the track switch, then the keys of one content type
+        return {**{f.name: f.default for f in dataclasses.fields(ContentType)},
+                "track": ContentParams().track}
     return {f.name: f.default for f in dataclasses.fields(GROUP_CLASSES[group])}
 
 
@@ -120,7 +124,8 @@ def parse(cell: str):
 def test_every_readme_default_equals_the_dataclass_default():
     rows = readme_defaults()
     groups = {g for g, *_ in rows}
-    assert groups == {"top", "network", "consumer", "product", "strategy", "segments"}
+    assert groups == {"top", "network", "consumer", "product", "strategy", "segments",
+                      "content"}
     run, checked = RunParams(), 0
     for group, strategy, key, cell in rows:
         if group == "top":

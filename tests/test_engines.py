@@ -10,11 +10,14 @@ import pytest
 
 from experiments.benchmark import format_table, measure
 from models import rules
+from models.content import ContentParams, ContentType
 from models.params import ConsumerParams, ProductParams
 from models.segments import Segment, Segments
 from models.strategies import (
     Ads,
+    Amplify,
     Community,
+    ContentIncentive,
     InfluencerSeeding,
     MoreReviews,
     Referral,
@@ -205,3 +208,35 @@ def test_benchmark_measures_one_size():
     assert res["engines"]["ndlib"]["status"] == "skipped"
     assert res["peak_rss_mb"] >= res["vectorized_peak_rss_mb"] > 0
     assert "vectorized" in format_table([res])
+
+
+# Customer content on (issue 15): every extra type, an incentive, amplification, tracking.
+RICH = ContentParams(types=(
+    ContentType("post", incentive_cost=2.0), ContentType("review"),
+    ContentType("photo", creator="satisfied", prob=0.05, acts="both", feed_weight=0.6,
+                page_weight=0.3, visible_days=10),
+    ContentType("story", creator="buyers", prob=0.03, acts="feed", feed_weight=1.0),
+    ContentType("q_and_a", creator="community", prob=0.05, acts="page", page_weight=0.2,
+                visible_days=5),
+), track=True)
+CONTENT_STRATEGIES = (
+    InfluencerSeeding(k=4, targeting="degree", post_days=15),
+    ContentIncentive(type="photo", incentive=0.2),
+    Amplify(type="story", reach=0.02, start=3, end=30),
+)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_engines_identical_with_content_types(graphs, network, seed):
+    params = RunParams(network=NETWORKS[network], consumer=CONSUMER, content=RICH,
+                       strategies=CONTENT_STRATEGIES, budget=600.0, seed=seed, steps=STEPS)
+    agent, vector = _both(params, graphs[(network, seed)])
+    assert_same_run(agent, vector)
+    for k in ("touches", "first_touch", "last_touch"):
+        np.testing.assert_array_equal(getattr(agent.content, k), getattr(vector.content, k))
+    assert agent.content.created == vector.content.created
+    # Worth comparing only if every type was made and touched someone.
+    assert all(agent.content.created[t] > 0 for t in ("photo", "story", "q_and_a"))
+    assert set(np.unique(agent.content.last_touch)) >= {-1, 0}
+    assert vector.timeseries["spend"].sum() > 0

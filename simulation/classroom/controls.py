@@ -112,6 +112,8 @@ STRATEGY_LABEL = {
     "referral": "Referral rewards",
     "community": "Community (keeps customers active)",
     "reply_to_complaints": "Reply to complaints",
+    "content_incentive": "Pay for customer content (reviews)",
+    "amplify": "Promote customers' posts (paid reach)",
 }
 NETWORK_LABEL = {
     "barabasi_albert": "Hubs (scale-free, Barabási-Albert)",

@@ -45,7 +45,7 @@ def start_engine(params: RunParams, graph: SocialGraph,
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
-                  segments=params.segments, rng=params.seed)
+                  segments=params.segments, rng=params.seed, content=params.content)
 
 
 @dataclass
@@ -56,6 +56,8 @@ class RunResult:
     summary: dict
     final: dict[str, np.ndarray]
     graph: SocialGraph
+    #: The run's ``models.content.ContentBook`` (touch paths when ``content.track``).
+    content: object = None
     #: Per-step, per-segment counts (``models.segments.segment_columns``); None unsegmented.
     segments: pd.DataFrame | None = None
 
@@ -109,4 +111,4 @@ def run(
         seg_table = pd.DataFrame.from_records(ledger.rows, columns=list(segment_columns()))
         summary.update(segment_summary(ledger.names, ledger.of, final))
     summary["wall_seconds"] = round(time.perf_counter() - start, 3)
-    return RunResult(table, summary, final, graph, seg_table)
+    return RunResult(table, summary, final, graph, model.content, seg_table)
