@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from models.content import ContentParams, ContentType
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import Spec, did_you_mean, param, specs, validate
+from models.segments import Segments
+from models.segments import from_config as segments_from_config
 from models.strategies import STRATEGIES, STRATEGY_NAMES
 from simulation.params import OBJECTIVES, NetworkParams, RunParams
 
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-GROUPS = ("network", "consumer", "product", "strategy", "content", "experiment", "debug")
+GROUPS = ("network", "consumer", "product", "strategy", "segments", "content", "experiment",
+          "debug")
 #: The groups whose keys are parameters (``network.n``, ``strategy.ads.reach``).
 PARAM_GROUPS = ("network", "consumer", "product", "strategy", "content")
 #: Keys of the ``report`` section: how a sweep's comparison.md decides (not run parameters).
@@ -103,6 +106,9 @@ def check_key(key: str, value: Any = None, extra: Collection[str] = ()) -> None:
             return
         raise ParameterError(f"{key} = {value!r}: unknown key; keys of report: "
                              f"{', '.join(REPORT_KEYS)}")
+    if head == "segments":
+        _check_segment_key(key, value)
+        return
     if head not in PARAM_GROUPS:
         if len(parts) > 1 or head not in top:
             raise ParameterError(f"{key} = {value!r}: unknown key{did_you_mean(head, top)}")
@@ -126,6 +132,30 @@ def check_key(key: str, value: Any = None, extra: Collection[str] = ()) -> None:
     if rest[0] not in known or len(rest) > 1:
         raise ParameterError(f"{key} = {value!r}: unknown key; keys of {section}: "
                              f"{', '.join(known)}{did_you_mean(rest[0], known)}")
+
+
+def _check_segment_key(key: str, value: Any) -> None:
+    """``segments.degree_correlation`` or ``segments.groups.NAME.{share, consumer key}``."""
+    parts = key.split(".")
+    own = specs(Segments)
+    consumer = specs(ConsumerParams)
+    if len(parts) == 2 and parts[1] in own:
+        if value is not None:
+            own[parts[1]].check(key, value)
+        return
+    if len(parts) == 2 and parts[1] == "groups":
+        return
+    if len(parts) == 4 and parts[1] == "groups" and (parts[3] == "share"
+                                                      or parts[3] in consumer):
+        if value is not None and parts[3] in consumer:
+            consumer[parts[3]].check(key, value)
+        return
+    if len(parts) == 3 and parts[1] == "groups":
+        return  # a whole segment
+    raise ParameterError(
+        f"{key} = {value!r}: unknown key; keys of segments: degree_correlation, "
+        "groups.<name>.share and groups.<name>.<consumer key>"
+        f"{did_you_mean(parts[-1], [*own, 'share', *consumer])}")
 
 
 def _check_content_key(key: str, value: Any, parts: list[str]) -> None:
@@ -264,7 +294,8 @@ def params_from_values(values: dict, *, extra: Collection[str] = (),
     check_report(values.pop("report", None))
     top = top_level_specs()
     for key, value in values.items():
-        if key not in top and key not in PARAM_GROUPS and key not in extra:
+        if key not in top and key not in PARAM_GROUPS and key not in extra \
+                and key != "segments":
             raise ParameterError(f"{key} = {value!r}: unknown key"
                                  f"{did_you_mean(key, [*top, *PARAM_GROUPS])}")
     net = _section(values, "network", ", ".join(group_options("network")))
@@ -285,8 +316,9 @@ def params_from_values(values: dict, *, extra: Collection[str] = (),
         strategies.append(_build(STRATEGIES[sname], f"strategy.{sname}", node or {}))
     run_values = {k: values[k] for k in specs(RunParams) if k in values}
     params = RunParams(network=network, consumer=consumer, product=product,
-                       strategies=tuple(strategies), content=content_params(values.get("content")),
-                       **run_values)
+                       strategies=tuple(strategies),
+                       segments=segments_from_config(values.get("segments")),
+                       content=content_params(values.get("content")), **run_values)
     settings = job_settings(values)
     check_resources(params, settings)
     return params
@@ -338,6 +370,7 @@ def iter_sections() -> Iterator[tuple[str, str, dict[str, Spec]]]:
     yield "network", "network", specs(NetworkParams)
     yield "consumer", "consumer", specs(ConsumerParams)
     yield "product", "product", specs(ProductParams)
+    yield "segments", "segments", specs(Segments)
     for name, cls in STRATEGIES.items():
         yield f"strategy.{name}", f"strategy {name}", specs(cls)
     yield "content", "content", specs(ContentParams)

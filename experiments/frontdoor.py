@@ -289,6 +289,10 @@ def _simple_compose(overrides: list[str], selected: dict[str, list[str]]) -> dic
     for group in ("network", "consumer", "product", "content"):
         option = selected[group][0] if group in selected else choices[group]
         values[group] = yaml.safe_load((CONFIG_DIR / group / f"{option}.yaml").read_text())
+    for t in overrides:
+        if t.startswith("segments=") and t.split("=", 1)[1] not in ("null", ""):
+            values["segments"] = yaml.safe_load(
+                (CONFIG_DIR / "segments" / f"{t.split('=', 1)[1]}.yaml").read_text())
     values["strategy"] = {}
     for name in selected["strategy"]:
         data = yaml.safe_load((CONFIG_DIR / "strategy" / f"{name}.yaml").read_text()) or {}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from models import journey, rules
+from models import complaints, journey, rules
 from models.draws import Decision
 from models.journey import Channel, JourneyState, Move
 
@@ -34,6 +34,12 @@ class Consumer(FixedAgent):
         sponsored_followers: The same for sponsored posts (seeded influencers only).
         heard_organic: Today's sum of log(1 - p_contact) over organic positive posts seen.
         heard_sponsored: The same over sponsored posts.
+        segment: Index of the consumer's segment (``models.segments``; 0 without).
+        heard_negative: Today's sum of log(1 - p) over complaints seen (``complaints``).
+        negative_followers: Who a complaint of theirs puts off, with per-contact log(1 - p)
+            (unanswered, answered), when negative word of mouth has weight.
+        answered: The brand answered their complaint today.
+        recovering: An answered complaint of today turns them satisfied tonight.
     """
 
     model: MarketModel
@@ -54,8 +60,11 @@ class Consumer(FixedAgent):
         self.sources: list[tuple[Consumer, float]] = []
         self.followers: list[tuple[Consumer, float]] = []
         self.sponsored_followers: list[tuple[Consumer, float]] = []
-        self.heard_organic = self.heard_sponsored = 0.0
+        self.heard_organic = self.heard_sponsored = self.heard_negative = 0.0
         self.sponsored_post = False
+        self.segment = 0
+        self.negative_followers: list[tuple[Consumer, float, float]] = []
+        self.answered = self.recovering = False
 
     def draw(self, decision: Decision) -> float:
         """This consumer's uniform for ``decision`` today."""
@@ -79,12 +88,30 @@ class Consumer(FixedAgent):
     def post(self) -> None:
         """Decide whether to post today, and to whom it goes (``journey.posts``)."""
         m = self.model
-        posted, positive, sponsored = journey.posts(m.day, self, self.draw(Decision.SHARE))
+        day = m.days[self.segment]
+        posted, positive, sponsored = journey.posts(day, self, self.draw(Decision.SHARE))
         if posted:
             journey.book_posts(self, positive, m.tally)
+            if not positive:
+                self.complain()
         if positive:
             self.sponsored_post = sponsored
             m.posters.append(self)
+
+    def complain(self) -> None:
+        """Today's post is negative: the brand may answer it (``complaints``)."""
+        m = self.model
+        levers = m.day.levers
+        if levers.reply_share and complaints.answered(levers, self.draw(Decision.REPLY)):
+            self.answered = True
+            m.tally.replies += 1
+            self.recovering = bool(complaints.recovers(levers, self.draw(Decision.RECOVERY)))
+        m.complainers.append(self)
+
+    def spread_complaint(self) -> None:
+        """Deliver today's complaint: add its log weight to each follower's sum."""
+        for follower, lw, lw_answered in self.negative_followers:
+            follower.heard_negative += lw_answered if self.answered else lw
 
     def spread(self) -> None:
         """Deliver today's positive post: add its log weight to each follower's sum."""
@@ -98,7 +125,8 @@ class Consumer(FixedAgent):
     def review(self) -> None:
         """Write the one review, perhaps (``journey.may_review``)."""
         m = self.model
-        if journey.may_review(m.day, self) and self.draw(Decision.REVIEW) < m.day.review:
+        day = m.days[self.segment]
+        if journey.may_review(day, self) and self.draw(Decision.REVIEW) < day.review:
             journey.book_reviews(self, m.tally)
 
     # Everyone: decide from the state at the start of the day, then advance. ------------
@@ -110,19 +138,22 @@ class Consumer(FixedAgent):
             return  # dormant and rejected consumers never move again
         u = self.draw(choice.draw) if choice.draw is not None else 0.0
         m = self.model
-        if u >= m.bounds[self.state] and not (
+        if u >= m.bounds[self.segment][self.state] and not (
                 choice.sees_posts and (self.heard_organic or self.heard_sponsored
                                        or self.heard_content)):
             return  # the draw clears every event (exact shortcut, see ``Choice.quiet``)
-        k = choice.outcome(m.day, self, u)
+        k = choice.outcome(m.days[self.segment], self, u)
         if k < len(choice.moves):
             self.move = choice.moves[k]
 
     def advance(self) -> None:
         """Book today's move (``journey.book``); clear today's posts."""
-        self.posted = False
-        self.heard_organic = self.heard_sponsored = 0.0
+        self.posted = self.answered = False
+        self.heard_organic = self.heard_sponsored = self.heard_negative = 0.0
+        if self.recovering:
+            self.recovering = False
+            complaints.book_recovery(self, self.model.tally)
         if self.move is not None:
             before = self.state
-            journey.book(self.move, self, self.model.day, self.model.tally)
+            journey.book(self.move, self, self.model.days[self.segment], self.model.tally)
             self.model.moved(self, before)

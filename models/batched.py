@@ -155,10 +155,10 @@ class BatchMarket(VectorMarket):
             raise ValueError("a batch takes runs at day 0")
         self.members = [r if isinstance(r, VectorMarket) else VectorMarket(
             r.graph, r.consumer, r.product, r.strategies, r.budget, rng=r.seed) for r in runs]
-        if any(m.content.active for m in self.members):
-            # Extra content types keep per-run boards and feeds (models.content): run alone.
-            raise ValueError("a batch takes runs with the default content only (posts and "
-                             "reviews); run the others alone")
+        for m in self.members:
+            why = _unbatchable(m)
+            if why:
+                raise ValueError(f"a batch cannot take a run with {why}: run it alone")
         self.runs = len(self.members)
         sizes = [m.graph.n for m in self.members]
         self._offsets = np.cumsum([0, *sizes])
@@ -188,8 +188,19 @@ class BatchMarket(VectorMarket):
         # Default content only (checked above): no extra pieces, nothing to spread or track;
         # each member's own book still applies its levers and counts its pieces.
         self.content = ContentBook(ContentParams(), total, 0, first.consumer.persuasion)
+        # No segments, complaints weight or replies either (checked above): one Day per
+        # consumer group (``_day_of``), no negative exposure, no answered complaints.
+        self.days = (None,)
+        self._log_negative = self._log_answered = None
+        self._complainers = self._answered = self._recovering = np.zeros(0, dtype=np.int64)
 
     # --- hooks --------------------------------------------------------------------
+    def _complain(self, complainers: np.ndarray) -> None:
+        # Complaints weigh nothing and nobody answers them in a batch (``_unbatchable``).
+        self._complainers = complainers
+        self._answered = np.zeros(complainers.size, dtype=bool)
+        self._recovering = complainers[:0]
+
     def _group(self, idx: np.ndarray) -> Group:
         return _BatchGroup(self, idx)
 
@@ -268,3 +279,26 @@ class BatchMarket(VectorMarket):
     def end_state(self):
         """Not one run's: read ``members[r].end_state()``."""
         raise AttributeError("a batch has one end state per run: read members[r].end_state()")
+
+
+def _unbatchable(market: VectorMarket) -> str | None:
+    """Why a run's mechanics keep state a batch does not split per run (None: it batches).
+
+    Extra content types (per-run boards and feeds), segments (a Day per segment), the
+    weight of complaints, replies to them, and review-driven visibility are run alone;
+    ``simulation.running.runner.batchable`` says the same from a run's parameters.
+    """
+    from models import complaints
+
+    product = market.product
+    if market.content.active:
+        return "extra content types"
+    if len(market.days) > 1 or market.segment_ledger is not None:
+        return "segments"
+    if market._log_negative is not None:
+        return "a negativity weight"
+    if complaints.reply_strategy(market.campaign.strategies) is not None:
+        return "replies to complaints"
+    if product.visibility_rating_weight or product.visibility_volume_weight:
+        return "review-driven visibility"
+    return None

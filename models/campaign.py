@@ -32,6 +32,9 @@ class Levers:
     forget_multiplier: float = 1.0
     repurchase_multiplier: float = 1.0
     dormancy_multiplier: float = 1.0
+    ad_segment: str | None = None
+    reply_share: float = 0.0
+    reply_recovery: float = 0.0
     #: ``(content type, added creation probability)`` of incentives (``models.content``).
     content_boost: tuple[tuple[str, float], ...] = ()
     #: ``(content type, reach per day)`` of paid amplification (``models.content``).
@@ -56,11 +59,15 @@ class Campaign:
         strategies: The strategies, in spending priority order.
         budget: Total spend cap (currency), or None for no cap.
         n: Number of consumers (ads buy impressions for a share of them).
+        segment_names: Segment names, in order (``models.segments``).
+        segment_of: Each consumer's segment index, or None without segments.
     """
 
     strategies: Sequence[Strategy] = ()
     budget: float | None = None
     n: int = 0
+    segment_names: tuple[str, ...] = ()
+    segment_of: np.ndarray | None = None
     spent: float = 0.0
     #: Incentive cost per piece by content type (``models.content``).
     content_costs: dict[str, float] = field(default_factory=dict)
@@ -68,6 +75,7 @@ class Campaign:
     #: Names of strategies whose one-off purchase went through (share buttons).
     bought: set[str] = field(init=False, default_factory=set)
     _step_spend: float = field(init=False, default=0.0)
+    _sizes: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         """Check the budget and that no strategy is listed twice."""
@@ -84,6 +92,27 @@ class Campaign:
                     raise ParameterError(
                         f"strategy.influencer_seeding.k = {s.k}: must be smaller than the "
                         f"{self.n:,} consumers (someone has to be left to persuade)")
+
+    def in_segment(self, i: int, segment: str | None) -> bool:
+        """Whether consumer ``i`` belongs to ``segment`` (None: everyone does)."""
+        if segment is None:
+            return True
+        return self._segment_index(segment) == int(self.segment_of[i])
+
+    def size(self, segment: str | None) -> int:
+        """How many consumers ``segment`` holds (None: all of them)."""
+        if segment is None:
+            return self.n
+        k = self._segment_index(segment)
+        if self._sizes is None:  # counted once: ads ask every day
+            self._sizes = np.bincount(self.segment_of, minlength=len(self.segment_names))
+        return int(self._sizes[k])
+
+    def _segment_index(self, segment: str) -> int:
+        if self.segment_of is None or segment not in self.segment_names:
+            raise ParameterError(f"segment = {segment!r}: not a segment of this run; "
+                                 f"segments: {', '.join(self.segment_names) or 'none'}")
+        return self.segment_names.index(segment)
 
     @property
     def remaining(self) -> float:

@@ -29,12 +29,16 @@ class Decision(IntEnum):
     SHARE = 4  # post-purchase: shares this step
     REVIEW = 5  # post-purchase: writes the (one) review this step
     FOLLOW_UP_MOVE = 6  # follow-up: repurchase or go dormant
+    REPLY = 7  # a complaint (negative post): the brand answers it this step
+    RECOVERY = 8  # an answered complainer turns satisfied
     # Content type k makes a piece with code CONTENT + k (k < 64, ``models.content``): far
     # from the codes above, so new decisions elsewhere do not collide with it.
     CONTENT = 64
 
 
-STREAMS = ("graph", "ties", "targeting", "decisions")
+# Appending a stream leaves the others unchanged (SeedSequence children are keyed by
+# position), so runs without segments draw exactly as before.
+STREAMS = ("graph", "ties", "targeting", "decisions", "segments")
 
 
 def split_seed(seed: int) -> dict[str, np.random.SeedSequence]:

@@ -156,7 +156,13 @@ def _unaware(day, who):
 
 def _aware(day, who):
     seen = rules.exposure_prob(who.heard_organic + who.heard_sponsored + who.heard_content)
-    return rules.aware_probs(day.impulse, day.interest, day.forget, seen)
+    impulse, research, forget = rules.aware_probs(day.impulse, day.interest, day.forget, seen)
+    heard_negative = who.heard_negative
+    if isinstance(heard_negative, np.ndarray) or heard_negative:  # complaints seen today
+        put_off = rules.exposure_prob(heard_negative)
+        impulse = rules.deterred(impulse, put_off)
+        research = rules.deterred(research, put_off)
+    return impulse, research, forget
 
 
 def _researching(day, who):

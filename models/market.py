@@ -14,6 +14,7 @@ from models.draws import Decision, split_seed, stream_key, uniform
 from models.graph import SocialGraph
 from models.journey import STATE_COLUMNS
 from models.params import ConsumerParams, ProductParams, check_count
+from models.segments import Segments
 from models.strategies import Strategy
 
 #: Columns of the per-step table, in order. State counts, ``adopters``, ``reviews`` and
@@ -44,6 +45,8 @@ class StepTally:
     shares_positive: int = 0
     shares_negative: int = 0
     referred_purchases: int = 0
+    replies: int = 0
+    recovered: int = 0
     #: Extra content pieces made today, by type (``models.content``).
     content_pieces: dict[str, int] = field(default_factory=dict)
 
@@ -115,6 +118,8 @@ class Opening:
     seed_stars: np.ndarray
     board: ReviewBoard
     launch_spend: float
+    segment_of: np.ndarray
+    consumers: tuple[ConsumerParams, ...]
 
 
 def open_market(
@@ -124,8 +129,9 @@ def open_market(
     strategies: Sequence[Strategy],
     budget: float | None,
     seed: int,
+    segments: Segments | None = None,
 ) -> Opening:
-    """Split the seed, launch the campaign and draw the seeded influencers' experience.
+    """Split the seed, assign segments, launch the campaign, draw the seeds' experience.
 
     Args:
         graph: The social graph.
@@ -134,19 +140,40 @@ def open_market(
         strategies: The run's strategies.
         budget: Spend cap (currency) or None.
         seed: The run seed.
+        segments: The consumer segments (None: everyone is one segment).
     """
     check_count("seed", seed)
+    segments = segments or Segments()
     streams = split_seed(seed)
     key = stream_key(streams["decisions"])
-    campaign = Campaign(strategies=tuple(strategies), budget=budget, n=graph.n)
+    segment_of = segments.assign(graph, seed)
+    campaign = Campaign(strategies=tuple(strategies), budget=budget, n=graph.n,
+                        segment_names=segments.names,
+                        segment_of=segment_of if segments.active else None)
     launch = campaign.launch(graph, np.random.default_rng(streams["targeting"]))
     board = ReviewBoard(product)
     if launch.seeded_review_count:
         board.post(launch.seeded_review_count, launch.seeded_review_sum)
         board.publish()
+    consumers = segments.consumer_params(consumer)
     u = uniform(key, 0, Decision.SATISFACTION, launch.seeds)
-    stars = rules.experience_stars(u, product.quality, consumer.rating_noise)
-    return Opening(key, campaign, launch.seeds, np.asarray(stars), board, launch.spend)
+    noise = (consumer.rating_noise if len(consumers) == 1 else
+             np.array([c.rating_noise for c in consumers])[segment_of[launch.seeds]])
+    stars = rules.experience_stars(u, product.quality, noise)
+    return Opening(key, campaign, launch.seeds, np.asarray(stars), board, launch.spend,
+                   segment_of, consumers)
+
+
+def per_tie(values: Sequence[float], segment_of: np.ndarray, receivers):
+    """A per-receiver-segment value for every tie of ``receivers`` (scalar: one segment).
+
+    Ties are in the receivers layout (row = the follower), so tie k takes the value of
+    its follower's segment.
+    """
+    if len(values) == 1:
+        return values[0]
+    rows = np.repeat(np.arange(receivers.shape[0]), np.diff(receivers.indptr))
+    return np.asarray(values, dtype=np.float64)[segment_of[rows]]
 
 
 def under_contract(seeding, step: int) -> bool:
@@ -166,14 +193,15 @@ def under_contract(seeding, step: int) -> bool:
     return seeding is not None and step <= seeding.post_days
 
 
-def sponsored_log_weights(consumer: ConsumerParams, seeding, tie_strength: np.ndarray):
+def sponsored_log_weights(persuasion, seeding, tie_strength: np.ndarray):
     """Per-contact ``log(1 - p)`` of sponsored posts over ties ``tie_strength``, or None.
 
     Organic posts (everyone's, an influencer's after the contract) use ``trust = 1``.
+    ``persuasion`` is the followers' (a scalar, or one per tie with segments).
     """
     if seeding is None:
         return None
-    return rules.contact_log_weight(consumer.persuasion, tie_strength, seeding.trust)
+    return rules.contact_log_weight(persuasion, tie_strength, seeding.trust)
 
 
 @dataclass(frozen=True)
@@ -219,19 +247,34 @@ class Day:
 
 
 def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers: Levers,
-             seeding, board: ReviewBoard) -> Day:
-    """The ``Day`` for ``step`` given the strategies' ``Levers`` and the review board."""
+             seeding, board: ReviewBoard, segment: str | None = None) -> Day:
+    """The ``Day`` for ``step`` given the strategies' ``Levers`` and the review board.
+
+    ``segment`` names the consumers' segment (ads aimed at another one do not reach
+    them). With review-driven visibility (``ProductParams.visibility_on``) discovery
+    and impulse purchase are scaled by ``rules.visibility`` of the shown rating.
+    """
     def post(satisfied: bool) -> float:
         return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
                                      levers.share_multiplier, levers.positive_multiplier))
 
     contract = under_contract(seeding, step)
+    shown, count = board.shown(), board.count
+    discovery, impulse = consumer.discovery_prob, consumer.impulse_prob
+    if product.visibility_on:
+        seen = rules.visibility(
+            shown, count, rating_weight=product.visibility_rating_weight,
+            volume_weight=product.visibility_volume_weight, pivot_rating=product.prior_rating,
+            reference_reviews=product.visibility_reference_reviews)
+        discovery = float(rules.scaled_prob(discovery, seen))
+        impulse = float(rules.scaled_prob(impulse, seen))
+    aimed_elsewhere = levers.ad_segment is not None and levers.ad_segment != segment
     return Day(
         step=step, consumer=consumer, product=product, levers=levers, contract=contract,
         contract_post_prob=seeding.post_prob if contract else 0.0,
-        shown_rating=board.shown(), review_count=board.count,
-        discovery=consumer.discovery_prob, ad_reach=levers.ad_reach,
-        impulse=consumer.impulse_prob, interest=consumer.interest_prob,
+        shown_rating=shown, review_count=count,
+        discovery=discovery, ad_reach=0.0 if aimed_elsewhere else levers.ad_reach,
+        impulse=impulse, interest=consumer.interest_prob,
         forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
         abandon=consumer.abandon_prob,
         post_satisfied=post(True),

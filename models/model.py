@@ -13,7 +13,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from models import journey, rules
+from models import complaints, journey, rules
 from models.agents import Consumer
 from models.campaign import Levers
 from models.content import ContentBook, ContentParams
@@ -25,11 +25,13 @@ from models.market import (
     StepTally,
     open_day,
     open_market,
+    per_tie,
     sponsored_log_weights,
     step_record,
 )
 from models.mesa_compat import topological_network
 from models.params import ConsumerParams, ProductParams
+from models.segments import SegmentLedger, Segments
 from models.strategies import Strategy
 
 
@@ -49,6 +51,7 @@ class MarketModel(mesa.Model):
         product: The product.
         strategies: Strategies in spending order (empty = baseline).
         budget: Spend cap (currency) or None.
+        segments: Consumer segments (``models.segments``); None: everyone is one.
         rng: The run seed (an int); None draws one.
         content: Customer-generated content types (``models.content``); None: posts and
             reviews only.
@@ -60,6 +63,9 @@ class MarketModel(mesa.Model):
         consumers: The agents, by index.
         customers: The agents who post and review (``journey.CUSTOMERS``).
         day: Today's shared probabilities and public state (``market.Day``).
+        days: Today's ``Day`` per segment (``days[0] is day``).
+        segment_ledger: Per-segment counts per day (``models.segments``), or None
+            without segments.
         tally: What happened today (``market.StepTally``).
 
     Example:
@@ -81,6 +87,7 @@ class MarketModel(mesa.Model):
         strategies: Sequence[Strategy] = (),
         budget: float | None = None,
         *,
+        segments: Segments | None = None,
         rng: int | None = None,
         content: ContentParams | None = None,
     ) -> None:
@@ -96,13 +103,18 @@ class MarketModel(mesa.Model):
         self.consumer = consumer = consumer or ConsumerParams()
         self.product = product = product or ProductParams()
 
-        opening = open_market(social, consumer, product, strategies, budget, self.seed_value)
+        segments = segments or Segments()
+        opening = open_market(social, consumer, product, strategies, budget, self.seed_value,
+                              segments)
         self.key = opening.key
         self.campaign = opening.campaign
         self.board = opening.board
+        self.segment_names = segments.names
+        self.segment_consumers = opening.consumers
         self.content = ContentBook(content or ContentParams(), social.n, self.key,
                                    consumer.persuasion, social.receivers, self.campaign)
         self.day = open_day(0, consumer, product, Levers(), None, self.board)
+        self.days = (self.day,) * len(opening.consumers)
         self.tally = StepTally()
         self.adopters = 0
 
@@ -112,16 +124,22 @@ class MarketModel(mesa.Model):
         self.consumers: list[Consumer] = sorted(self.agents, key=lambda a: a.index)
         self.customers = mesa.agent.AgentSet([], random=self.random)
         self.posters: list[Consumer] = []
+        self.complainers: list[Consumer] = []
+        for a, k in zip(self.consumers, opening.segment_of.tolist(), strict=True):
+            a.segment = k
         for i, stars in zip(opening.seeds.tolist(), opening.seed_stars.tolist(), strict=True):
             journey.seed(self.consumers[i], stars)
             self.customers.add(self.consumers[i])
         self.counts = [0] * len(JourneyState)
         for a in self.consumers:
             self.counts[a.state] += 1
-        self._wire(opening.seeds)
+        self._wire(opening.seeds, opening.segment_of)
         self._everyone = np.arange(social.n)
         self._uniforms: dict[Decision, list[float]] = {}
-        self.bounds = [2.0] * len(JourneyState)
+        self.bounds = [[2.0] * len(JourneyState)] * len(self.days)
+        self.segment_ledger = (SegmentLedger(segments.names, opening.segment_of)
+                               if segments.active else None)
+        self._record_segments()
 
         self.datacollector = mesa.DataCollector(
             model_reporters={col: _reporter(col) for col in TIMESERIES_COLUMNS}
@@ -130,16 +148,20 @@ class MarketModel(mesa.Model):
                                     opening.launch_spend, product.price)]
         self.datacollector.collect(self)
 
-    def _wire(self, seeds: np.ndarray) -> None:
+    def _wire(self, seeds: np.ndarray, segment_of: np.ndarray) -> None:
         """Give each consumer its sources (with tie strengths) and followers (log weights).
 
         Seeded influencers also get their followers with sponsored (trust-weighted) log
-        weights, used only while under contract (``market.under_contract``).
+        weights, used only while under contract (``market.under_contract``); with
+        weighted negative word of mouth, everyone gets the followers their complaints
+        reach (``complaints.negative_log_weights``). Persuasion is the follower's.
         """
         r = self.social.receivers
-        logw = rules.contact_log_weight(self.consumer.persuasion, r.data).tolist()
-        spon = sponsored_log_weights(self.consumer, self.campaign.seeding, r.data)
+        persuasion = per_tie([c.persuasion for c in self.segment_consumers], segment_of, r)
+        logw = rules.contact_log_weight(persuasion, r.data).tolist()
+        spon = sponsored_log_weights(persuasion, self.campaign.seeding, r.data)
         spon = spon.tolist() if spon is not None else logw
+        self._wire_complaints(segment_of)
         seed_set = set(seeds.tolist())
         indptr, indices, ties = r.indptr, r.indices.tolist(), r.data.tolist()
         for a in self.consumers:
@@ -150,6 +172,26 @@ class MarketModel(mesa.Model):
                 src.followers.append((a, logw[k]))  # a goes in increasing index order
                 if src.index in seed_set:
                     src.sponsored_followers.append((a, spon[k]))
+
+    def _wire_complaints(self, segment_of: np.ndarray) -> None:
+        """Followers of each consumer's complaints with (unanswered, answered) log weights."""
+        r = self.social.receivers
+        neg = complaints.negative_log_weights(self.segment_consumers, segment_of, r)
+        if neg is None:
+            return
+        reply = complaints.reply_strategy(self.campaign.strategies)
+        answered = (complaints.negative_log_weights(self.segment_consumers, segment_of, r,
+                                                    reply.spread_factor)
+                    if reply is not None else neg)
+        indices, neg, answered = r.indices.tolist(), neg.tolist(), answered.tolist()
+        for a in self.consumers:
+            for k in range(int(r.indptr[a.index]), int(r.indptr[a.index + 1])):
+                self.consumers[indices[k]].negative_followers.append((a, neg[k], answered[k]))
+
+    def _record_segments(self) -> None:
+        if self.segment_ledger is not None:
+            end = self.end_state()
+            self.segment_ledger.record(self.steps, end["state"], end["adopted"])
 
     @property
     def record(self) -> dict[str, float]:
@@ -194,6 +236,8 @@ class MarketModel(mesa.Model):
         # engine adds them up, so the two engines agree to the bit.
         for poster in sorted(self.posters, key=lambda a: a.index):
             poster.spread()
+        for complainer in sorted(self.complainers, key=lambda a: a.index):
+            complainer.spread_complaint()
         if self.content.active:
             self._content_day()
         self.customers.do("review")
@@ -222,14 +266,17 @@ class MarketModel(mesa.Model):
     def open_day(self) -> None:
         """Pay today's running costs and set the day's shared probabilities and draws."""
         levers = self.campaign.levers(self.steps)
-        self.day = self.content.open_day(
-            open_day(self.steps, self.consumer, self.product, levers, self.campaign.seeding,
-                     self.board), levers)
+        self.days = tuple(self.content.open_day(
+            open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
+                     name), levers) for c, name in zip(self.segment_consumers,
+                                                       self.segment_names, strict=True))
+        self.day = self.days[0]
         self.tally = StepTally()
         self.posters = []
+        self.complainers = []
         self._uniforms = {}
-        self.bounds = [journey.CHOICES[s].bound(self.day) if s in journey.CHOICES else 2.0
-                       for s in JourneyState]
+        self.bounds = [[journey.CHOICES[s].bound(day) if s in journey.CHOICES else 2.0
+                        for s in JourneyState] for day in self.days]
 
     def close_day(self) -> None:
         """Publish today's reviews, settle the money and record the day."""
@@ -242,6 +289,7 @@ class MarketModel(mesa.Model):
         spend = self.campaign.settle(self.day.levers, tally)
         self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,
                                         self.board, spend, self.product.price))
+        self._record_segments()
         self.datacollector.collect(self)
 
 

@@ -114,6 +114,12 @@ class ConsumerParams:
     repurchase_prob: float = prob(
         0.01, "Repurchase probability", "a satisfied customer in follow-up buys again")
     dormancy_prob: float = prob(0.03, "Dormancy probability", "follow-up -> dormant")
+    negativity_weight: float = param(
+        0.0, "Negativity weight",
+        "a negative post also puts aware followers off: their impulse and research "
+        "probabilities that day fall by the noisy-or of persuasion x tie x this weight "
+        "(0: off; >1: bad news weighs more, Baumeister et al. 2001)", "factor",
+        low=0.0, high=100.0)
 
     def __post_init__(self) -> None:
         """Check every field against its spec."""
@@ -141,6 +147,24 @@ class ProductParams:
     prior_weight: float = param(5.0, "Prior weight",
                                 "how many pseudo-reviews the prior rating counts for", "reviews",
                                 low=0.0, high=1e9, low_open=True)
+    visibility_rating_weight: float = param(
+        0.0, "Visibility rating weight",
+        "discovery and impulse purchase scale by 2 sigmoid(this x (shown rating - prior "
+        "rating) + volume weight x (log(1 + reviews) - log(1 + reference))); both weights 0: "
+        "off", "logit per star", low=0.0, high=LOGIT)
+    visibility_volume_weight: float = param(
+        0.0, "Visibility volume weight",
+        "the visibility score per unit of log(1 + reviews) above the reference", "logit",
+        low=0.0, high=LOGIT)
+    visibility_reference_reviews: float = param(
+        10.0, "Visibility reference reviews",
+        "review count at which volume neither helps nor hurts visibility", "reviews",
+        low=0.0, high=1e9)
+
+    @property
+    def visibility_on(self) -> bool:
+        """Whether reviews drive visibility (either weight is non-zero)."""
+        return bool(self.visibility_rating_weight or self.visibility_volume_weight)
 
     def __post_init__(self) -> None:
         """Check every field against its spec."""

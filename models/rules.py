@@ -200,3 +200,35 @@ def no_event_bound(*probs: float) -> float:
         threshold += remaining * p
         remaining *= 1.0 - p
     return threshold * (1.0 + BOUND_MARGIN) + BOUND_MARGIN
+
+
+def visibility(shown, review_count, *, rating_weight, volume_weight, pivot_rating,
+               reference_reviews):
+    """How visible the marketplace makes the product: a factor in (0, 2) on being found.
+
+    ``2 * sigmoid(rating_weight * (shown - pivot_rating) + volume_weight * (log(1 +
+    reviews) - log(1 + reference_reviews)))``: 1 at the pivot rating with the reference
+    number of reviews, towards 0 for a poorly rated or unreviewed product and at most 2
+    for a well-reviewed one. Both weights 0 give exactly 1 (off). Discovery and impulse
+    purchase are multiplied by it (capped at 1), as a search rank scales how many
+    shoppers come across a product.
+
+    Source: ratings and review volume drive sales rank and sales (Chevalier & Mayzlin
+    2006, "The effect of word of mouth on sales: online book reviews", JMR 43(3);
+    review volume raises awareness: Liu 2006, "Word of mouth for movies", J. Marketing
+    70(3)); the logistic score mirrors the purchase logit (``purchase_prob``).
+    """
+    score = (rating_weight * (shown - pivot_rating)
+             + volume_weight * (np.log1p(review_count) - np.log1p(reference_reviews)))
+    return 2.0 / (1.0 + np.exp(-score))
+
+
+def deterred(prob, negative_exposure):
+    """A per-step probability lowered by negative posts seen today: ``prob x (1 - e)``.
+
+    ``negative_exposure`` is the noisy-or of the day's negative posts, each putting a
+    follower off with ``persuasion x tie strength x negativity_weight`` (a weight above 1:
+    bad news weighs more than good; Baumeister, Bratslavsky, Finkenauer & Vohs 2001, "Bad
+    is stronger than good", Rev. Gen. Psychology 5(4)).
+    """
+    return prob * (1.0 - negative_exposure)

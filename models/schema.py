@@ -52,7 +52,8 @@ class Spec:
         label: A short human label (for a slider or a table), e.g. "Share probability".
         meaning: One sentence: what the key does.
         unit: Unit of the value ("per day", "consumers", "currency", "stars"); "" if none.
-        kind: ``number``, ``integer``, ``choice``, ``bool`` or ``text``.
+        kind: ``number``, ``integer``, ``choice``, ``bool``, ``text`` or ``name`` (of a
+            segment).
         low: Smallest allowed value (numbers), or None for no bound.
         high: Largest allowed value (numbers), or None for no bound.
         low_open: True when ``low`` itself is not allowed: (low, high].
@@ -105,6 +106,8 @@ class Spec:
             text = "true or false"
         elif self.kind == "text":
             text = "a non-empty text"
+        elif self.kind == "name":
+            text = "a segment name"
         else:
             noun = ("an even integer" if self.even else
                     "an integer" if self.kind == "integer" else "a number")
@@ -125,6 +128,8 @@ class Spec:
             text = "true, false"
         elif self.kind == "text":
             text = "a name" if self.unit == "name" else "a file path"
+        elif self.kind == "name":
+            text = "a segment name"
         else:
             text = self._bounds()
             if self.kind == "integer":
@@ -140,7 +145,7 @@ class Spec:
             return isinstance(value, str) and value in self.choices
         if self.kind == "bool":
             return isinstance(value, bool)
-        if self.kind == "text":
+        if self.kind in ("text", "name"):
             return isinstance(value, str) and bool(value)
         if self.kind == "integer":
             if not is_integer(value) or (self.even and value % 2):

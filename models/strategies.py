@@ -27,6 +27,11 @@ MAX_MULTIPLIER = 100.0
 MONEY = 1e12
 
 
+def _segment(who: str) -> str | None:
+    return param(None, "Target segment", f"only consumers of this segment {who}",
+                 kind="name", nullable=True, null_means="everyone")
+
+
 def _money(default: float, label: str, meaning: str) -> float:
     return param(default, label, meaning, "currency", low=0.0, high=MONEY)
 
@@ -94,6 +99,7 @@ class InfluencerSeeding(Strategy, name="influencer_seeding"):
                            "repurchase, dormancy)", "days", low=0, high=MAX_DAYS)
     fee_base: float = _money(50.0, "Fee per influencer", "fee per influencer")
     fee_per_follower: float = _money(2.0, "Fee per follower", "plus this per follower")
+    segment: str | None = _segment("are hired (down the same ranking)")
 
     def fee(self, audience: int) -> float:
         """Fee for one influencer with ``audience`` followers."""
@@ -107,6 +113,8 @@ class InfluencerSeeding(Strategy, name="influencer_seeding"):
             return
         hired = 0
         for i in ranking(graph, self.targeting, rng):
+            if not campaign.in_segment(i, self.segment):
+                continue
             if campaign.buy(self.fee(int(graph.audience[i]))):
                 launch.seeds.append(i)
                 hired += 1
@@ -172,6 +180,7 @@ class Ads(Strategy, name="ads"):
     cost_per_thousand: float = _money(8.0, "Cost per 1,000 impressions",
                                       "a day buys reach x n impressions; stops when the "
                                       "budget cannot pay a day")
+    segment: str | None = _segment("see the ads (a day buys reach x the segment's size)")
 
     def __post_init__(self) -> None:
         """Check every field against its spec, and the window."""
@@ -184,8 +193,10 @@ class Ads(Strategy, name="ads"):
     def levers(self, campaign, step) -> dict[str, float | bool]:
         """Within the window, buy a day of impressions (reach x n) if the budget covers it."""
         if self.start <= step < self.end and campaign.buy(
-                self.cost_per_thousand * self.reach * campaign.n / 1000.0):
-            return {"ad_reach": self.reach}
+                self.cost_per_thousand * self.reach * campaign.size(self.segment) / 1000.0):
+            if self.segment is None:
+                return {"ad_reach": self.reach}
+            return {"ad_reach": self.reach, "ad_segment": self.segment}
         return {}
 
 
@@ -253,6 +264,39 @@ class Community(Strategy, name="community"):
                     "repurchase_multiplier": self.repurchase_multiplier,
                     "dormancy_multiplier": self.dormancy_multiplier}
         return {}
+
+
+@dataclass(frozen=True)
+class ReplyToComplaints(Strategy, name="reply_to_complaints"):
+    """The brand answers a share of negative posts, at a cost per reply.
+
+    An answered complaint puts followers off less (its negativity is multiplied by
+    ``spread_factor``; it still counts in friends' balance) and the complainer turns
+    satisfied with ``recovery_prob`` at the end of the day (their stars stay: the
+    product did not change, their attitude did; a service recovery, Smith, Bolton &
+    Wagner 1999, "A model of customer satisfaction with service encounters involving
+    failure and recovery", JMR 36(3)).
+    """
+
+    share: float = prob(0.5, "Reply share", "each negative post is answered with this "
+                        "probability", "per post")
+    spread_factor: float = param(0.3, "Answered complaint weight", "an answered complaint "
+                                 "puts followers off at this factor x an unanswered one",
+                                 "factor", low=0.0, high=1.0)
+    recovery_prob: float = prob(0.2, "Recovery probability", "an answered complainer turns "
+                                "satisfied (posts positively, may buy again)", "per reply")
+    cost_per_reply: float = _money(2.0, "Cost per reply", "paid per complaint answered "
+                                   "(stops when the budget is spent)")
+
+    def levers(self, campaign, step) -> dict[str, float | bool]:
+        """Replies go out while any budget is left."""
+        if campaign.remaining > 0:
+            return {"reply_share": self.share, "reply_recovery": self.recovery_prob}
+        return {}
+
+    def settle(self, campaign, levers, tally) -> None:
+        """Pay for today's replies."""
+        campaign.pay(self.cost_per_reply * tally.replies)
 
 
 @dataclass(frozen=True)

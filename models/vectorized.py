@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from models import journey, rules
+from models import complaints, journey, rules
 from models.campaign import Levers
 from models.content import ContentBook, ContentParams
 from models.draws import Decision, uniform
@@ -21,10 +21,12 @@ from models.market import (
     StepTally,
     open_day,
     open_market,
+    per_tie,
     sponsored_log_weights,
     step_record,
 )
 from models.params import ConsumerParams, ProductParams
+from models.segments import SegmentLedger, Segments
 from models.strategies import Strategy
 
 S = JourneyState
@@ -94,6 +96,12 @@ class Group:
         return 0.0 if heard is None else heard[self.idx]
 
     @property
+    def heard_negative(self):
+        """The same over complaints (``models.complaints``)."""
+        heard = self.market._heard_negative
+        return 0.0 if heard is None else heard[self.idx]
+
+    @property
     def heard_content(self):
         """The same over extra content pieces seen (``models.content``)."""
         heard = self.market.content.heard
@@ -150,6 +158,7 @@ class VectorMarket:
         product: The product.
         strategies: Strategies in spending order (empty = baseline).
         budget: Spend cap (currency) or None.
+        segments: Consumer segments (``models.segments``); None: everyone is one.
         rng: The run seed (an int); None draws one.
         content: Customer-generated content types (``models.content``); None: posts and
             reviews only.
@@ -161,6 +170,9 @@ class VectorMarket:
             ever_researched, has_product: Per-consumer arrays, named as the
             ``Consumer`` agent's attributes.
         day: Today's shared probabilities and public state (``market.Day``).
+        days: Today's ``Day`` per segment (``days[0] is day``); ``segment`` holds each
+            consumer's segment index.
+        segment_ledger: Per-segment counts per day, or None without segments.
         tally: What happened today (``market.StepTally``).
 
     Example:
@@ -182,6 +194,7 @@ class VectorMarket:
         strategies: Sequence[Strategy] = (),
         budget: float | None = None,
         *,
+        segments: Segments | None = None,
         rng: int | None = None,
         content: ContentParams | None = None,
     ) -> None:
@@ -193,7 +206,12 @@ class VectorMarket:
         self.consumer = consumer = consumer or ConsumerParams()
         self.product = product = product or ProductParams()
         n = graph.n
-        opening = open_market(graph, consumer, product, strategies, budget, self.seed_value)
+        segments = segments or Segments()
+        opening = open_market(graph, consumer, product, strategies, budget, self.seed_value,
+                              segments)
+        self.segment = opening.segment_of
+        self.segment_names = segments.names
+        self.segment_consumers = opening.consumers
         self.key = opening.key
         self.campaign = opening.campaign
         self.board = opening.board
@@ -211,7 +229,8 @@ class VectorMarket:
             setattr(self, name, np.zeros(n, dtype=bool))
         journey.seed(Group(self, opening.seeds), opening.seed_stars)
         self._active = self._posters = np.zeros(0, dtype=np.int64)
-        self._heard_organic = self._heard_sponsored = None
+        self._heard_organic = self._heard_sponsored = self._heard_negative = None
+        self._complainers = self._answered = self._recovering = np.zeros(0, dtype=np.int64)
         self._reach_mark = np.zeros(n, dtype=bool)
         self._reached = np.zeros(0, dtype=np.int64)
         self._receivers = graph.receivers
@@ -221,10 +240,24 @@ class VectorMarket:
         # in the receivers layout exactly as the agent engine does, then moved (bit for
         # bit) to the senders layout: row j lists j's followers, so a post is scattered.
         r = graph.receivers
-        self._log_senders = self._senders(rules.contact_log_weight(consumer.persuasion, r.data))
-        spon = sponsored_log_weights(consumer, self.campaign.seeding, r.data)
+        persuasion = per_tie([c.persuasion for c in opening.consumers], self.segment, r)
+        self._log_senders = self._senders(rules.contact_log_weight(persuasion, r.data))
+        spon = sponsored_log_weights(persuasion, self.campaign.seeding, r.data)
         self._log_sponsored = self._senders(spon) if spon is not None else self._log_senders
+        self._log_negative = self._log_answered = None
+        neg = complaints.negative_log_weights(opening.consumers, self.segment, r)
+        if neg is not None:
+            reply = complaints.reply_strategy(self.campaign.strategies)
+            self._log_negative = self._senders(neg)
+            self._log_answered = self._log_negative if reply is None else self._senders(
+                complaints.negative_log_weights(opening.consumers, self.segment, r,
+                                                reply.spread_factor))
         self.day = open_day(0, consumer, product, Levers(), None, self.board)
+        self.days = (self.day,) * len(opening.consumers)
+        self.segment_ledger = (SegmentLedger(segments.names, self.segment)
+                               if segments.active else None)
+        if self.segment_ledger is not None:
+            self.segment_ledger.record(0, self.state, self.adopted)
         self.records = [step_record(0, self.state_counts(), self.tally, 0, self.board,
                                     opening.launch_spend, product.price)]
 
@@ -274,9 +307,11 @@ class VectorMarket:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
         self.steps += 1
         levers = self.campaign.levers(self.steps)
-        self.day = self.content.open_day(
-            open_day(self.steps, self.consumer, self.product, levers, self.campaign.seeding,
-                     self.board), levers)
+        self.days = tuple(self.content.open_day(
+            open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
+                     name), levers) for c, name in zip(self.segment_consumers,
+                                                       self.segment_names, strict=True))
+        self.day = self.days[0]
         self.tally = StepTally()
 
     def _post(self) -> tuple[np.ndarray, np.ndarray]:
@@ -290,10 +325,11 @@ class VectorMarket:
             customers |= self.state == s
         active = self._active = np.flatnonzero(customers)
         who = self._group(active)
-        posted, positive, sponsored = journey.posts(self._day_of(active), who,
-                                                    who.draw(Decision.SHARE))
+        u = self._uniform(Decision.SHARE, active)
+        posted, positive, sponsored = self._per_segment(journey.posts, active, u, 3)
         self._posters = active[posted]
         journey.book_posts(self._group(self._posters), positive[posted], self.tally)
+        self._complain(active[posted & ~positive])
         if self.content.active:
             self.content.create(self.steps, active, self.satisfied[active],
                                 self.state[active] == S.FOLLOW_UP,
@@ -302,10 +338,45 @@ class VectorMarket:
                                 self.tally)
         return active[positive & ~sponsored], active[sponsored]
 
+    def _per_segment(self, rule, idx: np.ndarray, u: np.ndarray, outputs: int):
+        """``rule(day, group, u)`` for consumers ``idx``, each with their segment's ``Day``.
+
+        Returns one array per output, aligned with ``idx`` (a rule's outputs here are
+        boolean flags).
+        """
+        if len(self.days) == 1:
+            return rule(self._day_of(idx), self._group(idx), u)
+        out = [np.zeros(idx.size, dtype=bool) for _ in range(outputs)]
+        seg = self.segment[idx]
+        for k, day in enumerate(self.days):
+            mine = seg == k
+            for arr, part in zip(out, rule(day, self._group(idx[mine]), u[mine]), strict=True):
+                arr[mine] = part
+        return out
+
+    def _complain(self, complainers: np.ndarray) -> None:
+        """Today's complaints (negative posts, sorted): the brand answers some of them.
+
+        Sets ``_complainers``, ``_answered`` (flags aligned with it) and ``_recovering``
+        (answered complainers who turn satisfied tonight; ``models.complaints``).
+        """
+        self._complainers = complainers
+        levers = self.day.levers
+        self._answered = np.zeros(complainers.size, dtype=bool)
+        self._recovering = complainers[:0]
+        if levers.reply_share and complainers.size:
+            self._answered = complaints.answered(
+                levers, self._uniform(Decision.REPLY, complainers))
+            who = complainers[self._answered]
+            self.tally.replies += who.size
+            self._recovering = who[complaints.recovers(
+                levers, self._uniform(Decision.RECOVERY, who))]
+
     def _expose(self, organic: np.ndarray, sponsored: np.ndarray) -> None:
         """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reached``."""
         self._heard_organic = self._scatter(organic, self._log_senders)
         self._heard_sponsored = self._scatter(sponsored, self._log_sponsored)
+        self._heard_negative = self._scatter_complaints()
         book = self.content
         content = book.spread() if book.active else book.reached
         self._reach_mark[content] = True
@@ -328,6 +399,20 @@ class VectorMarket:
         self._reach_mark[reached] = True
         return np.bincount(reached, weights=senders.data[pos], minlength=self._reach_mark.size)
 
+    def _scatter_complaints(self) -> np.ndarray | None:
+        """Sum of log(1 - p) over today's complaints each consumer sees (None: none, or off).
+
+        One ``np.bincount`` over every complainer's ties in poster order (an answered one
+        with its answered weights), as the agent engine adds them.
+        """
+        if self._log_negative is None or not self._complainers.size:
+            return None
+        senders = self._log_negative
+        pos, which = _row_entries(senders.indptr, self._complainers)
+        weights = np.where(self._answered[which], self._log_answered.data[pos],
+                           senders.data[pos])
+        return np.bincount(senders.indices[pos], weights=weights, minlength=self.graph.n)
+
     def _decide(self) -> list[tuple[journey.Move, np.ndarray]]:
         """Every consumer's move, one state group at a time (``journey.CHOICES``).
 
@@ -339,22 +424,35 @@ class VectorMarket:
         """
         moves = []
         for choice in journey.CHOICES.values():
-            idx = self._in_state(choice.state)
+            everyone = self._in_state(choice.state)
             if choice.draw is None:
-                moves.append((choice.moves[0], idx))
+                moves.append((choice.moves[0], everyone))
                 continue
-            if not idx.size:
-                continue
-            u = self._uniform(choice.draw, idx)
-            pick = self._candidates(choice, idx, u)
-            if pick is not None:
-                if not pick.size:
+            for day, idx in self._segment_groups(everyone):
+                if not idx.size:
                     continue
-                idx, u = idx[pick], u[pick]
-            outcome = np.broadcast_to(choice.outcome(self._day_of(idx), self._group(idx), u),
-                                      idx.shape)
-            moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
+                u = self._uniform(choice.draw, idx)
+                pick = self._candidates(choice, self._day_of(idx) if day is None else day,
+                                        idx, u)
+                if pick is not None:
+                    if not pick.size:
+                        continue
+                    idx, u = idx[pick], u[pick]
+                day = self._day_of(idx) if day is None else day  # after the pick (a batch)
+                outcome = np.broadcast_to(choice.outcome(day, self._group(idx), u), idx.shape)
+                moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
         return moves
+
+    def _segment_groups(self, idx: np.ndarray):
+        """``(day, consumers)`` per segment of sorted ``idx``.
+
+        Without segments one pair whose day is None: the caller asks ``_day_of`` for the
+        consumers it finally decides for (a batch's day is per consumer).
+        """
+        if len(self.days) == 1:
+            return ((None, idx),)
+        seg = self.segment[idx]
+        return tuple((day, idx[seg == k]) for k, day in enumerate(self.days))
 
     def _in_state(self, state: JourneyState) -> np.ndarray:
         """Consumers in ``state`` at the start of the day, sorted.
@@ -365,7 +463,7 @@ class VectorMarket:
             return self._active[self.state[self._active] == state]
         return np.flatnonzero(self.state == state)
 
-    def _candidates(self, choice: journey.Choice, idx: np.ndarray,
+    def _candidates(self, choice: journey.Choice, day, idx: np.ndarray,
                     u: np.ndarray) -> np.ndarray | None:
         """Positions in ``idx`` that may move (None: all): the exact rare-event shortcut.
 
@@ -374,9 +472,11 @@ class VectorMarket:
         """
         if choice.quiet is None:
             return None
-        may_move = u < choice.bound(self._day_of(idx))
+        may_move = u < choice.bound(day)
         if choice.sees_posts and self._reached.size:
             exposed = self._reached[self.state[self._reached] == choice.state]
+            if len(self.days) > 1:
+                exposed = exposed[self.segment[exposed] == self.segment[idx[0]]]
             may_move[np.searchsorted(idx, exposed)] = True
         return np.flatnonzero(may_move)
 
@@ -384,7 +484,9 @@ class VectorMarket:
         """Customers who may review (``journey.may_review``) write their review, perhaps."""
         active = self._active
         idx = active[journey.may_review(self._day_of(active), self._group(active))]
-        wrote = idx[self._uniform(Decision.REVIEW, idx) < self._day_of(idx).review]
+        u = self._uniform(Decision.REVIEW, idx)
+        wrote = idx[u < (self._day_of(idx).review if len(self.days) == 1 else
+                         np.array([d.review for d in self.days])[self.segment[idx]])]
         if wrote.size:
             journey.book_reviews(self._group(wrote), self.tally)
 
@@ -395,10 +497,14 @@ class VectorMarket:
         consumer makes at most one move, so the order of the bookings does not matter.
         """
         tally = self.tally
-        for move, who in moves:
-            if who.size:
-                journey.book(move, self._group(who), self._day_of(who), tally)
+        for move, everyone in moves:
+            for day, who in self._segment_groups(everyone):
+                if who.size:
+                    journey.book(move, self._group(who),
+                                 self._day_of(who) if day is None else day, tally)
         self.posted[self._posters] = False
+        if self._recovering.size:
+            complaints.book_recovery(self._group(self._recovering), tally)
 
     def _close_day(self) -> None:
         """Publish today's reviews and settle the money."""
@@ -415,6 +521,8 @@ class VectorMarket:
         self.records.append(step_record(self.steps, self.state_counts(), self.tally,
                                         self.adopters, self.board, self.spend,
                                         self.product.price))
+        if self.segment_ledger is not None:
+            self.segment_ledger.record(self.steps, self.state, self.adopted)
 
     def _friend_balance(self, idx: np.ndarray) -> np.ndarray:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double).

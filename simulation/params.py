@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from models.content import ContentParams
 from models.params import ConsumerParams, ParameterError, ProductParams
 from models.schema import param, prob, specs, validate
+from models.segments import Segments
 
 #: What a sweep's report may rank arms by (``report.objective``); here, not in
 #: ``simulation.analysis.compare``, so the command line can check it without loading scipy.
@@ -146,6 +147,7 @@ class RunParams:
         seed: The run seed; same parameters and seed give the same outputs.
         steps: Number of steps (days) to simulate.
         engine: agent (Mesa), vectorized (numpy/scipy) or auto.
+        segments: Consumer segments (default: none, everyone alike).
         content: Customer-generated content types (``models.content``).
     """
 
@@ -163,6 +165,7 @@ class RunParams:
     engine: str = param("auto", "Engine", "agent (Mesa agents), vectorized (numpy/scipy "
                         "arrays) or auto (agent up to 1,000 consumers, vectorized above); "
                         "both give identical results for a seed", choices=ENGINES)
+    segments: Segments = field(default_factory=Segments)
 
     def __post_init__(self) -> None:
         """Check the run-level keys and those that depend on the network or the days."""
@@ -178,6 +181,13 @@ class RunParams:
                 raise ParameterError(
                     f"strategy.influencer_seeding.k = {k}: must be smaller than the "
                     f"{n:,} consumers (someone has to be left to persuade)")
+            target = getattr(s, "segment", None)
+            if target is not None and target not in self.segments.names[:len(
+                    self.segments.groups)]:
+                raise ParameterError(
+                    f"strategy.{s.name}.segment = {target!r}: must be one of the run's "
+                    f"segments ({', '.join(g.name for g in self.segments.groups) or 'none: '}"
+                    f"{'' if self.segments.groups else 'pick a segments option'})")
             if type(s).__name__ in ("ContentIncentive", "Amplify"):
                 self._check_content_strategy(s)
             if type(s).__name__ == "Ads" and s.start > self.steps:

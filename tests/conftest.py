@@ -30,10 +30,11 @@ class Market:
     """One interface over both engines for tests."""
 
     def __init__(self, engine: str, graph: nx.Graph, consumer: ConsumerParams,
-                 product: ProductParams | None = None, strategies=(), budget=None, seed=0):
+                 product: ProductParams | None = None, strategies=(), budget=None, seed=0,
+                 segments=None):
         social = SocialGraph.from_networkx(graph)
         kw = dict(consumer=consumer, product=product or ProductParams(),
-                  strategies=strategies, budget=budget)
+                  strategies=strategies, budget=budget, segments=segments)
         self.engine = engine
         self.impl = ENGINE_CLASSES[engine](social, **kw, rng=seed)
 

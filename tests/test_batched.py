@@ -249,7 +249,7 @@ def test_runs_with_extra_content_types_run_alone() -> None:
     assert not batchable(p, TIES["weighted"].n)
     assert batchable(_params("all", 3), TIES["weighted"].n)
     market = VectorMarket(_graph("weighted", 3), CONSUMER, None, (), 0.0, rng=3, content=extra)
-    with pytest.raises(ValueError, match="default content"):
+    with pytest.raises(ValueError, match="extra content types: run it alone"):
         BatchMarket([market])
     for got, seed in zip(run_replicates(p, seeds=[3, 4]), (3, 4), strict=True):
         _assert_results_equal(got, run(replace(p, seed=seed)))
@@ -262,3 +262,21 @@ def _rich_content():
     from experiments.config import CONFIG_DIR, content_params
 
     return content_params(yaml.safe_load((CONFIG_DIR / "content" / "rich.yaml").read_text()))
+
+
+@pytest.mark.parametrize("mechanic", ["segments", "visibility", "negativity", "reply"])
+def test_segments_visibility_and_complaints_run_alone(mechanic) -> None:
+    """These keep a Day per segment or per-run complaint state: the batch refuses them
+    (naming the mechanic) and the replicates run them alone with the runner's results."""
+    from test_engines import MECHANICS
+
+    from simulation.running.runner import batchable, start_engine
+
+    p = RunParams(network=TIES["weighted"], steps=STEPS, seed=2, engine="vectorized",
+                  **{"consumer": CONSUMER, "budget": 150.0, **MECHANICS[mechanic]})
+    assert not batchable(p, TIES["weighted"].n)
+    graph = _graph("weighted", 2)
+    with pytest.raises(ValueError, match="run it alone"):
+        BatchMarket([start_engine(p, graph)])
+    for got, seed in zip(run_replicates(p, seeds=[2, 3]), (2, 3), strict=True):
+        _assert_results_equal(got, run(replace(p, seed=seed)))

@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 from experiments.config import CONFIG_DIR, group_options
 from models.content import ContentParams, ContentType
 from models.params import ConsumerParams, ProductParams
+from models.segments import Segments
 from models.strategies import STRATEGIES
 from simulation.networks.generators import BUILDER_DEFAULTS, SHARED_DEFAULTS, NetworkParams
 from simulation.running.runner import RunParams
@@ -123,7 +124,8 @@ def parse(cell: str):
 def test_every_readme_default_equals_the_dataclass_default():
     rows = readme_defaults()
     groups = {g for g, *_ in rows}
-    assert groups == {"top", "network", "consumer", "product", "strategy", "content"}
+    assert groups == {"top", "network", "consumer", "product", "strategy", "segments",
+                      "content"}
     run, checked = RunParams(), 0
     for group, strategy, key, cell in rows:
         if group == "top":
@@ -137,6 +139,9 @@ def test_every_readme_default_equals_the_dataclass_default():
                 name, shown = part.split(": ") if ": " in part else ("barabasi_albert", part)
                 truth = network_default(name, key)
                 assert parse(shown) == truth, f"README network.{key} = {cell}; Python {truth}"
+        elif group == "segments":  # no segments by default: the dataclass holds the defaults
+            truth = getattr(Segments(), key)
+            assert parse(cell) == truth, f"README segments.{key} = {cell}; Python {truth}"
         elif group == "strategy":
             truth = dataclass_defaults("strategy", "")[strategy][key]
             assert parse(cell) == truth, f"README {strategy}.{key} = {cell}; Python {truth}"

@@ -12,7 +12,8 @@ from experiments.bench_report import format_table
 from experiments.benchmark import measure
 from models import rules
 from models.content import ContentParams, ContentType
-from models.params import ConsumerParams
+from models.params import ConsumerParams, ProductParams
+from models.segments import Segment, Segments
 from models.strategies import (
     Ads,
     Amplify,
@@ -21,6 +22,7 @@ from models.strategies import (
     InfluencerSeeding,
     MoreReviews,
     Referral,
+    ReplyToComplaints,
     ShareButtons,
 )
 from simulation.networks.generators import NetworkParams, build_network
@@ -103,6 +105,50 @@ def test_engines_give_identical_trajectories(graphs, network, strategy, seed):
         spend = ts["spend"].to_numpy()
         assert spend[1] > 0 and spend[-1] == 0, "budget should run out mid-run"
         assert spend.sum() <= 700.0 + 30.0 + 10.0 * ts["new_adopters"].max()
+
+
+# Each new mechanic of issue 14 on, alone and all together (tests/test_segments.py and
+# tests/test_visibility_complaints.py test what each one does).
+SEGMENTS = Segments((
+    Segment("social", 0.5, (("persuasion", 0.6), ("share_prob", 0.3), ("impulse_prob", 0.08),
+                            ("rating_noise", 1.5), ("negativity_weight", 3.0))),
+    Segment("readers", 0.3, (("rating_weight", 2.0), ("review_prob", 0.2),
+                             ("discovery_prob", 0.03))),
+    Segment("offline", 0.2, (("persuasion", 0.05), ("share_prob", 0.02))),
+), degree_correlation=0.5)
+VISIBLE = ProductParams(quality=3.0, visibility_rating_weight=1.5,
+                        visibility_volume_weight=0.5)
+NEGATIVE = ConsumerParams(discovery_prob=0.01, persuasion=0.4, interest_prob=0.2,
+                          negativity_weight=2.0, negative_share_prob=0.3)
+REPLY = ReplyToComplaints(share=0.6, spread_factor=0.2, recovery_prob=0.3)
+MECHANICS = {
+    "segments": dict(segments=SEGMENTS, strategies=(
+        Ads(reach=0.05, start=2, end=30, segment="readers"),
+        InfluencerSeeding(k=4, segment="offline", post_days=15))),
+    "visibility": dict(product=VISIBLE, strategies=(MoreReviews(seeded_reviews=2),)),
+    "negativity": dict(consumer=NEGATIVE, product=ProductParams(quality=2.5)),
+    "reply": dict(consumer=NEGATIVE, product=ProductParams(quality=2.5), strategies=(REPLY,),
+                  budget=150.0),
+    "all": dict(consumer=NEGATIVE, product=VISIBLE, segments=SEGMENTS, strategies=(
+        REPLY, Ads(reach=0.05, start=2, end=30, segment="social"), Referral())),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("mechanic", list(MECHANICS))
+def test_engines_identical_with_each_new_mechanic(graphs, mechanic, seed):
+    kw = {"consumer": CONSUMER, **MECHANICS[mechanic]}
+    params = RunParams(network=NETWORKS["er_directed_random"], seed=seed, steps=STEPS, **kw)
+    agent, vector = _both(params, graphs[("er_directed_random", seed)])
+    assert_same_run(agent, vector)
+    if "segments" in kw:
+        pd.testing.assert_frame_equal(agent.segments, vector.segments, check_exact=True)
+    ts = vector.timeseries
+    assert ts["adopters"].iloc[-1] > 0
+    if mechanic in ("negativity", "reply", "all"):
+        assert ts["shares_negative"].sum() > 0
+    if mechanic in ("reply", "all"):
+        assert ts["spend"].sum() > 0
 
 
 @pytest.mark.parametrize("engine", ["agent", "vectorized"])

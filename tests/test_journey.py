@@ -30,7 +30,8 @@ def one_consumer(**attrs):
     base = dict(state=S.UNAWARE, channel=Channel.NONE, stars=0.0, satisfied=False,
                 reviewed=False, adopted=False, is_seed=False, has_product=False,
                 ever_aware=False, ever_researched=False, posted=False, heard_organic=0.0,
-                heard_sponsored=0.0, heard_content=0.0, friend_balance=0.0, count=1)
+                heard_sponsored=0.0, heard_negative=0.0, heard_content=0.0,
+                friend_balance=0.0, count=1)
     who = SimpleNamespace(**{**base, **attrs})
     who.draw = lambda decision: attrs.get("u", 0.5)
     return who

@@ -41,7 +41,7 @@ def test_every_key_has_a_label_meaning_and_a_default_inside_its_range():
     for section, spec in ALL_SPECS:
         key = f"{section}.{spec.name}"
         assert spec.label and spec.meaning, key
-        assert spec.kind in ("number", "integer", "choice", "bool", "text"), key
+        assert spec.kind in ("number", "integer", "choice", "bool", "text", "name"), key
         if spec.kind in ("number", "integer"):
             assert spec.low is not None and (spec.high is not None or spec.name == "seed"), key
         assert spec.ok(spec.default) or spec.name == "path", key

@@ -269,6 +269,32 @@ def _lift_table(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
 UNITS = {"profit": "currency", "revenue": "currency", "adopters": "adopters"}
 
 
+def _segment_lines(runs: pd.DataFrame, factors: list[str]) -> list[str]:
+    """A table of each segment's mean adoption per arm, when the runs are segmented.
+
+    Runs of a segmented configuration carry ``segment_<name>_adoption_rate`` columns
+    (``models.segments.summary_metrics``); without them, nothing.
+    """
+    suffix = "_adoption_rate"
+    cols = [c for c in runs.columns if c.startswith("segment_") and c.endswith(suffix)]
+    if not cols or not factors:
+        return []
+    names = {c: c[len("segment_"):-len(suffix)] for c in cols}
+    means = runs.groupby(factors, sort=False, dropna=False)[cols].mean().reset_index()
+    table = means.rename(columns=names)
+    for c in names.values():
+        table[c] = table[c].map(lambda x: fmt(x, "share"))
+    return [
+        "## Adoption by segment (mean share of each segment that adopted, per arm)",
+        "",
+        md_table(table),
+        "",
+        "Per-segment counts per day are in each run's segments.csv; every segment metric "
+        "(consumers, adopters, adoption, reach and research rates) is a column of runs.csv.",
+        "",
+    ]
+
+
 def comparison_markdown(inp: ReportInput, table: pd.DataFrame | None = None) -> str:
     """The whole comparison.md.
 
@@ -315,6 +341,7 @@ def comparison_markdown(inp: ReportInput, table: pd.DataFrame | None = None) -> 
         lines += ["**Duplicate runs:**", ""]
         lines += [f"- {_label(f, [r[x] for x in f])}: {r['note'].split(';')[0]}"
                   for _, r in dups.iterrows()] + [""]
+    lines += _segment_lines(inp.runs, f)
     lines += [
         "## Means per arm [95% CI]",
         "",

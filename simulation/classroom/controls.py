@@ -111,6 +111,7 @@ STRATEGY_LABEL = {
     "share_buttons": "Share buttons",
     "referral": "Referral rewards",
     "community": "Community (keeps customers active)",
+    "reply_to_complaints": "Reply to complaints",
     "content_incentive": "Pay for customer content (reviews)",
     "amplify": "Promote customers' posts (paid reach)",
 }

@@ -1,4 +1,4 @@
-"""Writing one run's files: timeseries.csv, summary.json and adoption.png.
+"""Writing one run's files: timeseries.csv, summary.json, adoption.png (segments.csv).
 
 ``summary.json`` is written last and every file atomically (temp name, then rename), so
 a directory without ``summary.json`` is an unfinished run, never a half-written one.
@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # kept light: the CLI reads SUMMARY_FILE before it loads pand
 
 TIMESERIES_FILE = "timeseries.csv"
 SUMMARY_FILE = "summary.json"
+SEGMENTS_FILE = "segments.csv"
 FIGURE_FILE = "adoption.png"
 
 
@@ -40,6 +41,8 @@ def write_run(
     out.mkdir(parents=True, exist_ok=True)
     _atomic(out / TIMESERIES_FILE,
             lambda p: result.timeseries.to_csv(p, index=False, float_format="%.10g"))
+    if result.segments is not None:
+        _atomic(out / SEGMENTS_FILE, lambda p: result.segments.to_csv(p, index=False))
     if figure:
         from simulation.running.plots import adoption_figure
 

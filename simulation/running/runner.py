@@ -13,6 +13,8 @@ from models.batched import BatchMarket
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
+from models.segments import segment_columns
+from models.segments import summary_metrics as segment_summary
 from models.strategies import Strategy
 from models.vectorized import VectorMarket
 from simulation.networks.generators import build_network
@@ -46,7 +48,7 @@ def start_engine(params: RunParams, graph: SocialGraph,
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
-                  rng=params.seed, content=params.content)
+                  segments=params.segments, rng=params.seed, content=params.content)
 
 
 @dataclass
@@ -59,6 +61,8 @@ class RunResult:
     graph: SocialGraph
     #: The run's ``models.content.ContentBook`` (touch paths when ``content.track``).
     content: object = None
+    #: Per-step, per-segment counts (``models.segments.segment_columns``); None unsegmented.
+    segments: pd.DataFrame | None = None
 
 
 def run(
@@ -101,8 +105,17 @@ BATCH_MAX_CONSUMERS = 400_000
 
 
 def batchable(params: RunParams, n: int) -> bool:
-    """Whether a run can join a batch (``run_batch``): the array engine, default content."""
-    return resolve_engine(params.engine, n) == "vectorized" and params.content.is_default
+    """Whether a run can join a batch (``run_batch``).
+
+    It must run on the array engine, without the mechanics a batch runs alone
+    (``models.batched``): extra content types, segments, complaints' weight, replies,
+    review-driven visibility.
+    """
+    product = params.product
+    return (resolve_engine(params.engine, n) == "vectorized" and params.content.is_default
+            and not params.segments.active and params.consumer.negativity_weight == 0
+            and not any(s.name == "reply_to_complaints" for s in params.strategies)
+            and not (product.visibility_rating_weight or product.visibility_volume_weight))
 
 
 def run_batch(
@@ -181,6 +194,11 @@ def _result(params: RunParams, graph: SocialGraph, model: Engine, start: float) 
         "steps": params.steps,
         "engine": engine,
         **summarize(table, final, params.product),
-        "wall_seconds": round(time.perf_counter() - start, 3),
     }
-    return RunResult(table, summary, final, graph, model.content)
+    seg_table = None
+    ledger = getattr(model, "segment_ledger", None)
+    if ledger is not None:
+        seg_table = pd.DataFrame.from_records(ledger.rows, columns=list(segment_columns()))
+        summary.update(segment_summary(ledger.names, ledger.of, final))
+    summary["wall_seconds"] = round(time.perf_counter() - start, 3)
+    return RunResult(table, summary, final, graph, model.content, seg_table)
