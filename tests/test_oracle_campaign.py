@@ -121,9 +121,12 @@ def test_open_day_keeps_the_step_and_the_contract_terms():
 
 
 def test_sponsored_contact_weight_by_formula():
-    consumer = ConsumerParams(persuasion=0.5)
     ties = np.array([1.0, 0.4])
-    w = sponsored_log_weights(consumer, InfluencerSeeding(trust=0.6), ties)
+    w = sponsored_log_weights(0.5, InfluencerSeeding(trust=0.6), ties)
     assert w == pytest.approx([math.log(1 - 0.5 * 1.0 * 0.6), math.log(1 - 0.5 * 0.4 * 0.6)],
                               rel=1e-12)
-    assert sponsored_log_weights(consumer, None, ties) is None
+    # With segments the followers' persuasion is one per tie.
+    w = sponsored_log_weights(np.array([0.5, 0.25]), InfluencerSeeding(trust=0.6), ties)
+    assert w == pytest.approx([math.log(1 - 0.5 * 1.0 * 0.6), math.log(1 - 0.25 * 0.4 * 0.6)],
+                              rel=1e-12)
+    assert sponsored_log_weights(0.5, None, ties) is None
