@@ -373,7 +373,11 @@ def test_ctrl_c_one_line_exit_130_no_folder(tmp_path):
     with subprocess.Popen([sys.executable, "-m", "experiments.run", "steps=5000",
                            "network.n=50000",
                            f"hydra.run.dir={run_dir}"], cwd=tmp_path, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          # A shell starts background jobs with SIGINT ignored, and Python
+                          # then never raises KeyboardInterrupt: give the run Ctrl-C back.
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+                          ) as proc:
         deadline = time.monotonic() + 120
         while not (run_dir / "provenance.json").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
