@@ -281,24 +281,30 @@ class BatchMarket(VectorMarket):
         raise AttributeError("a batch has one end state per run: read members[r].end_state()")
 
 
-def _unbatchable(market: VectorMarket) -> str | None:
+def unbatchable(consumer: ConsumerParams, product: ProductParams, strategies,
+                default_content: bool, segmented: bool) -> str | None:
     """Why a run's mechanics keep state a batch does not split per run (None: it batches).
 
     Extra content types (per-run boards and feeds), segments (a Day per segment), the
-    weight of complaints, replies to them, and review-driven visibility are run alone;
-    ``simulation.running.runner.batchable`` says the same from a run's parameters.
+    weight of complaints, replies to them, and review-driven visibility are run alone.
+    The one check: ``BatchMarket`` asks it of each run, and
+    ``simulation.running.runner.batchable`` of a run's parameters.
     """
-    from models import complaints
-
-    product = market.product
-    if market.content.active:
+    if not default_content:
         return "extra content types"
-    if len(market.days) > 1 or market.segment_ledger is not None:
+    if segmented:
         return "segments"
-    if market._log_negative is not None:
+    if consumer.negativity_weight:
         return "a negativity weight"
-    if complaints.reply_strategy(market.campaign.strategies) is not None:
+    if any(s.name == "reply_to_complaints" for s in strategies):
         return "replies to complaints"
     if product.visibility_rating_weight or product.visibility_volume_weight:
         return "review-driven visibility"
     return None
+
+
+def _unbatchable(market: VectorMarket) -> str | None:
+    """``unbatchable`` of a run opened at day 0."""
+    return unbatchable(market.consumer, market.product, market.campaign.strategies,
+                       not market.content.active,
+                       len(market.days) > 1 or market.segment_ledger is not None)

@@ -284,3 +284,28 @@ def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers
                                            levers.repurchase_multiplier)),
         dormancy=float(rules.scaled_prob(consumer.dormancy_prob, levers.dormancy_multiplier)),
     )
+
+
+def open_days(step: int, consumers, names, product: ProductParams, campaign, board, content):
+    """Pay day ``step``'s running costs; return each segment's ``Day`` (both engines).
+
+    One ``Day`` per segment (``consumers``: each segment's parameters, ``names``: theirs),
+    with the content types' levers applied (``models.content.ContentBook.open_day``).
+    """
+    levers = campaign.levers(step)
+    return tuple(content.open_day(open_day(step, c, product, levers, campaign.seeding, board,
+                                           name), levers)
+                 for c, name in zip(consumers, names, strict=True))
+
+
+def close_day(board: ReviewBoard, content, campaign, levers: Levers, tally: StepTally) -> float:
+    """End of a day in both engines: publish today's reviews, count today's content, pay.
+
+    Returns:
+        The spend so far (``Campaign.settle``).
+    """
+    if tally.reviews_written:
+        board.post(tally.reviews_written, tally.review_stars)
+    board.publish()
+    content.close_day(tally)
+    return campaign.settle(levers, tally)

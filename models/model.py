@@ -23,7 +23,9 @@ from models.journey import JourneyState
 from models.market import (
     TIMESERIES_COLUMNS,
     StepTally,
+    close_day,
     open_day,
+    open_days,
     open_market,
     per_tie,
     sponsored_log_weights,
@@ -265,11 +267,8 @@ class MarketModel(mesa.Model):
 
     def open_day(self) -> None:
         """Pay today's running costs and set the day's shared probabilities and draws."""
-        levers = self.campaign.levers(self.steps)
-        self.days = tuple(self.content.open_day(
-            open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
-                     name), levers) for c, name in zip(self.segment_consumers,
-                                                       self.segment_names, strict=True))
+        self.days = open_days(self.steps, self.segment_consumers, self.segment_names,
+                              self.product, self.campaign, self.board, self.content)
         self.day = self.days[0]
         self.tally = StepTally()
         self.posters = []
@@ -281,12 +280,8 @@ class MarketModel(mesa.Model):
     def close_day(self) -> None:
         """Publish today's reviews, settle the money and record the day."""
         tally = self.tally
-        if tally.reviews_written:
-            self.board.post(tally.reviews_written, tally.review_stars)
-        self.board.publish()
-        self.content.close_day(tally)
+        spend = close_day(self.board, self.content, self.campaign, self.day.levers, tally)
         self.adopters += tally.new_adopters
-        spend = self.campaign.settle(self.day.levers, tally)
         self.records.append(step_record(self.steps, self.state_counts(), tally, self.adopters,
                                         self.board, spend, self.product.price))
         self._record_segments()

@@ -19,7 +19,9 @@ from models.graph import SocialGraph
 from models.journey import JourneyState
 from models.market import (
     StepTally,
+    close_day,
     open_day,
+    open_days,
     open_market,
     per_tie,
     sponsored_log_weights,
@@ -306,11 +308,8 @@ class VectorMarket:
     def _open(self) -> None:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
         self.steps += 1
-        levers = self.campaign.levers(self.steps)
-        self.days = tuple(self.content.open_day(
-            open_day(self.steps, c, self.product, levers, self.campaign.seeding, self.board,
-                     name), levers) for c, name in zip(self.segment_consumers,
-                                                       self.segment_names, strict=True))
+        self.days = open_days(self.steps, self.segment_consumers, self.segment_names,
+                              self.product, self.campaign, self.board, self.content)
         self.day = self.days[0]
         self.tally = StepTally()
 
@@ -509,12 +508,8 @@ class VectorMarket:
     def _close_day(self) -> None:
         """Publish today's reviews and settle the money."""
         tally = self.tally
-        if tally.reviews_written:
-            self.board.post(tally.reviews_written, tally.review_stars)
-        self.board.publish()
-        self.content.close_day(tally)
+        self.spend = close_day(self.board, self.content, self.campaign, self.day.levers, tally)
         self.adopters += tally.new_adopters
-        self.spend = self.campaign.settle(self.day.levers, tally)
 
     def _record(self) -> None:
         """Append today's row of the per-step table."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.batched import BatchMarket
+from models.batched import BatchMarket, unbatchable
 from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
@@ -111,11 +111,9 @@ def batchable(params: RunParams, n: int) -> bool:
     (``models.batched``): extra content types, segments, complaints' weight, replies,
     review-driven visibility.
     """
-    product = params.product
-    return (resolve_engine(params.engine, n) == "vectorized" and params.content.is_default
-            and not params.segments.active and params.consumer.negativity_weight == 0
-            and not any(s.name == "reply_to_complaints" for s in params.strategies)
-            and not (product.visibility_rating_weight or product.visibility_volume_weight))
+    return resolve_engine(params.engine, n) == "vectorized" and unbatchable(
+        params.consumer, params.product, params.strategies, params.content.is_default,
+        params.segments.active) is None
 
 
 def run_batch(
