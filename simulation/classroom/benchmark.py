@@ -219,32 +219,54 @@ def round_of(browser, server: Server, k: int, seconds: float, speed: int) -> dic
     }
 
 
-def reset_time(browser, server: Server, repeats: int = 3) -> tuple[list[float], list[float]]:
-    """Wall seconds from a Reset click at 3,000 consumers to the drawn day 0; server CPU s."""
+#: Notes the time of a click on Reset in the page (performance.now(), ms).
+RESET_CLICK_JS = """() => document.addEventListener("click", (e) => {
+  const b = e.target.closest("button");
+  if (b && /^\\s*reset/i.test(b.innerText)) { window.pbResetAt = performance.now(); }
+}, true)"""
+#: Reset click to the new network on the screen (ms), from the view's data attributes.
+RESET_MS_JS = """(id) => {
+  const net = document.querySelector(".pb-net");
+  const at = Number(net.dataset.drawnAt);
+  return net.dataset.graphId === String(id) && at > window.pbResetAt ? at - window.pbResetAt : null;
+}"""
+
+
+def reset_time(browser, server: Server, repeats: int = 3) -> dict[str, list[float]]:
+    """Reset at 3,000 consumers, a new seed each time (a new graph and layout).
+
+    Timed in the page from the click to the new network drawn on the screen (``page``),
+    as the driver sees it (``driver``: adds Playwright's own round trips), and the
+    server's CPU seconds for it (``cpu``).
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.goto(server.url)
     page.wait_for_selector(".pb-day", timeout=300_000)
+    page.evaluate(RESET_CLICK_JS)
     slider = page.locator(".pb-control").filter(has_text="Consumers").locator("[role=slider]")
     slider.focus()
     page.keyboard.press("End")
     _wait(lambda: "3,000 consumers" in page.locator(".pb-col").inner_text(), 30, "slider")
     seed = page.get_by_label(re.compile("Seed"))
-    times, cpu = [], []
+    times: dict[str, list[float]] = {"page": [], "driver": [], "cpu": []}
     for r in range(repeats):
         seed.fill(str(1000 + r))  # a new seed: a new graph and layout, nothing cached
         page.wait_for_timeout(300)
+        graph_id = int(page.locator(".pb-net").get_attribute("data-graph-id")) + 1
         clicked, cpu0 = time.monotonic(), server.cpu()
         _button(page, "Reset: apply and start at day 0").click()
-        _wait(lambda: "of 3000" in page.locator(".pb-bought").inner_text()
+        _wait(lambda g=graph_id: page.evaluate(RESET_MS_JS, g) is not None
+              and "of 3000" in page.locator(".pb-bought").inner_text()
               and _day(page) == 0, 60, "reset")
-        times.append(time.monotonic() - clicked)
-        cpu.append(server.cpu() - cpu0)
+        times["driver"].append(time.monotonic() - clicked)
+        times["cpu"].append(server.cpu() - cpu0)
+        times["page"].append(page.evaluate(RESET_MS_JS, graph_id) / 1000)
         _button(page, "Step").click()
         _wait(lambda: _day(page) == 1, 30, "step")
     page.goto("about:blank")
     context.close()
-    return times, cpu
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,13 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _wait(lambda: _answers(server.url), 120, "server start")
         rss_start = server.rss_mb()
-        print(f"server memory at start (no tab yet): {rss_start:.0f} MB", flush=True)
+        print(f"server memory at start (started, warmed up, one page served, no tab yet): "
+              f"{rss_start:.0f} MB", flush=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            resets, cpu = reset_time(browser, server)
-            print("Reset at 3,000 consumers (new seed each time): "
-                  + ", ".join(f"{t:.2f} s" for t in resets) + " wall, server CPU "
-                  + ", ".join(f"{t:.2f} s" for t in cpu) + f" ({_load()})", flush=True)
+            reset = reset_time(browser, server)
+            resets = reset["page"]
+            print("Reset at 3,000 consumers (new seed each time), click to new network drawn: "
+                  + ", ".join(f"{t:.2f} s" for t in resets) + " in the page ("
+                  + ", ".join(f"{t:.2f} s" for t in reset["driver"]) + " as the driver sees "
+                  "it), server CPU " + ", ".join(f"{t:.2f} s" for t in reset["cpu"])
+                  + f" ({_load()})", flush=True)
             # Warm-up: two tabs play a little and close, so one-time costs (imports,
             # compiled templates, caches) are in "before" and only sessions are measured.
             round_of(browser, server, 2, 3.0, args.class_speed)
@@ -299,15 +325,15 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(CULL_WAIT)  # past the server's cull timeout: every kernel is gone
         rss_after = server.rss_mb()
         print(f"server memory after all tabs closed (+{CULL_WAIT} s): {rss_after:.0f} MB "
-              f"({100 * (rss_after / rss_before - 1):+.0f} % of before, "
-              f"{100 * (rss_after / rss_start - 1):+.0f} % of the server's start) ({_load()})")
-        print(targets(resets, rounds, rss_before, rss_after))
+              f"({100 * (rss_after / rss_start - 1):+.0f} % of the server's start, "
+              f"{100 * (rss_after / rss_before - 1):+.0f} % of before the rounds) ({_load()})")
+        print(targets(resets, rounds, rss_start, rss_after))
     finally:
         server.stop()
     return 0
 
 
-def targets(resets: list[float], rounds: dict[int, dict], rss_before: float,
+def targets(resets: list[float], rounds: dict[int, dict], rss_start: float,
             rss_after: float) -> str:
     """The issue's targets as a table: measured figure and MET / NOT MET."""
     lines = ["", "target                                              measured      verdict"]
@@ -320,7 +346,8 @@ def targets(resets: list[float], rounds: dict[int, dict], rss_before: float,
         row("one session: >= 10 steps/s at 1,000 consumers", f"{rate:.1f}/s", rate >= 10)
         kib = rounds[1]["kib_per_day"]
         row("bytes per step per session <= 20 KiB at 1,000", f"{kib:.1f} KiB", kib <= 20)
-    row("Reset at 3,000 consumers <= 2 s (worst)", f"{max(resets):.2f} s", max(resets) <= 2)
+    row("Reset at 3,000 consumers <= 2 s (worst, in page)", f"{max(resets):.2f} s",
+        max(resets) <= 2)
     for k in sorted(rounds):
         if k == 1:
             continue
@@ -329,7 +356,7 @@ def targets(resets: list[float], rounds: dict[int, dict], rss_before: float,
             f"{r['days_per_s_min']:.1f}/s", r["days_per_s_min"] >= 1)
         row(f"{k} sessions playing: Step answered <= 1 s (worst)",
             f"{r['step_latency_max']:.2f} s", r["step_latency_max"] <= 1)
-    change = rss_after / rss_before - 1
+    change = rss_after / rss_start - 1
     row("server memory back within 20 % of start", f"{100 * change:+.0f} %", change <= 0.2)
     lines.append(f"({_load()}; wall-clock figures: the browser shares the machine)")
     return "\n".join(lines)

@@ -7,10 +7,12 @@ Binds the port first (a taken port is a one-line error), then prints a URL that 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import os
 import socket
 import sys
+import threading
 import time
 import warnings
 
@@ -19,6 +21,8 @@ DEFAULT_PORT = 8765
 #: A tab whose browser vanished without saying goodbye (a crash, a lost network) is freed
 #: after this long; a closed tab is freed at once.
 CULL_TIMEOUT = "60s"
+#: Seconds between prunes of the websocket threads of closed tabs (``serve``).
+PRUNE_EVERY = 15
 #: Days per second a playing tab asks for by default (the page's speed menu).
 PLAY_RATE = 10
 #: Share of one core the server may keep busy: Python runs one tab's step at a time (the
@@ -28,6 +32,28 @@ CORE_SHARE = 0.8
 #: as JSON, the websocket): measured with ``python -m simulation.classroom.benchmark``,
 #: 6.0 ms of server CPU per day at 1,000 consumers of which 2.5 ms is the model and frame.
 FRAME_OVERHEAD = 0.0035
+
+
+#: The server runs Python on glibc's allocator with two heaps. Python's own small-object
+#: allocator keeps a 1 MiB arena while any object in it lives, so a class's tabs, mixed
+#: with the few objects that outlive them, left ~30 MB of arenas behind (measured: live
+#: blocks +1.4 MB, arenas +29 MB after 32 tabs); glibc hands freed pages back on
+#: ``malloc_trim`` (see ``page.release_memory``), and two heaps instead of one per thread
+#: keep the freed space in few places.
+ALLOCATOR_ENV = {"PYTHONMALLOC": "malloc", "MALLOC_ARENA_MAX": "2"}
+
+
+def exec_with_allocator(argv: list[str]) -> None:
+    """Restart this command under ``ALLOCATOR_ENV`` (Linux, unless PYTHONMALLOC is set).
+
+    The allocator is chosen when Python starts, so the command re-executes itself once
+    (same process id) before it binds its port.
+    """
+    if not sys.platform.startswith("linux") or "PYTHONMALLOC" in os.environ:
+        return
+    env = {**os.environ, **ALLOCATOR_ENV}
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "simulation.classroom", *argv], env)
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -115,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help="port (default %(default)s; 0 picks a free one)")
     args = parser.parse_args(argv)
+    if argv is None:  # the command line, not a caller in this process
+        exec_with_allocator(sys.argv[1:])
 
     sock = bind(args.host, args.port)
     port = sock.getsockname()[1]
@@ -128,9 +156,13 @@ def main(argv: list[str] | None = None) -> int:
               + ", ".join(gaps) + "\n  fix: python -m simulation.classroom.offline_assets",
               file=sys.stderr)
     local = f"http://127.0.0.1:{port}/"
+    # Warm up before serving: one model's days import what every tab needs (scipy's
+    # statistics and optimisers alone are ~400 modules, 40 MB), so the first student does
+    # not wait for them and the memory a class leaves behind is measured against a server
+    # that has them (the start figure of ``python -m simulation.classroom.benchmark``).
+    cost = step_cost()
     if args.host in ("0.0.0.0", "::"):
         lan = lan_address()
-        cost = step_cost()
         print(f"peerbuy classroom page: {local}  (Ctrl-C to stop)")
         if lan:
             print(f"students open: http://{lan}:{port}/")
@@ -152,8 +184,38 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config("solara.server.starlette:app", log_level="warning",
                             ws_ping_interval=20, ws_ping_timeout=20)
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve(server, sock))
     return 0
+
+
+async def serve(server, sock: socket.socket) -> None:
+    """Run ``server`` on ``sock``, pruning idle websocket threads while it runs.
+
+    Solara handles each tab's websocket in a thread of anyio's pool; a closed tab's thread
+    stays idle (its stack and heap with it) until the pool is next used, which stops the
+    threads idle for 10 s or more. A no-op every ``PRUNE_EVERY`` seconds does that after
+    a class leaves, and hands the memory back.
+    """
+    import anyio.to_thread
+
+    from simulation.classroom.page import release_memory
+
+    async def prune() -> None:
+        threads = threading.active_count()
+        while True:
+            await asyncio.sleep(PRUNE_EVERY)
+            await anyio.to_thread.run_sync(int)
+            # The threads stopped by the last prune have ended: hand their heap back too.
+            if threading.active_count() < threads:
+                release_memory()
+            threads = threading.active_count()
+
+    pruner = asyncio.create_task(prune())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        pruner.cancel()
 
 
 if __name__ == "__main__":
