@@ -7,6 +7,7 @@ agent engine: a seed gives bit-identical trajectories in both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import IntEnum
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,8 @@ from models.strategies import Strategy
 S = JourneyState
 #: Consumers hashed per block: a block's temporaries stay in cache (about 2x faster).
 _DRAW_BLOCK = 65_536
+#: The customers' state codes as plain ints.
+_CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
 
 def _draw(key: int, step: int, decision: Decision, idx: np.ndarray) -> np.ndarray:
@@ -78,6 +81,8 @@ class Group:
         return getattr(self.market, name)[self.idx]
 
     def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, IntEnum):  # a plain int: numpy probes an enum member slowly
+            value = int(value)
         getattr(self.market, name)[self.idx] = value
 
     @property
@@ -319,8 +324,8 @@ class VectorMarket:
         Returns:
             The positive posters, organic and sponsored, sorted.
         """
-        customers = self.state == journey.CUSTOMERS[0]
-        for s in journey.CUSTOMERS[1:]:
+        customers = self.state == _CUSTOMER_CODES[0]
+        for s in _CUSTOMER_CODES[1:]:
             customers |= self.state == s
         active = self._active = np.flatnonzero(customers)
         who = self._group(active)
@@ -331,7 +336,7 @@ class VectorMarket:
         self._complain(active[posted & ~positive])
         if self.content.active:
             self.content.create(self.steps, active, self.satisfied[active],
-                                self.state[active] == S.FOLLOW_UP,
+                                self.state[active] == int(S.FOLLOW_UP),
                                 np.broadcast_to(journey.paid_to_post(self._day_of(active), who),
                                                 active.shape),
                                 self.tally)
@@ -438,7 +443,7 @@ class VectorMarket:
                         continue
                     idx, u = idx[pick], u[pick]
                 day = self._day_of(idx) if day is None else day  # after the pick (a batch)
-                outcome = np.broadcast_to(choice.outcome(day, self._group(idx), u), idx.shape)
+                outcome = choice.outcome(day, self._group(idx), u)  # an array, as u is
                 moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
         return moves
 
@@ -458,9 +463,10 @@ class VectorMarket:
 
         Customers are picked out of ``_active`` (a small set) instead of a pass over all n.
         """
-        if state in journey.CUSTOMERS:
-            return self._active[self.state[self._active] == state]
-        return np.flatnonzero(self.state == state)
+        code = int(state)  # numpy compares a plain int much faster than an IntEnum member
+        if code in _CUSTOMER_CODES:
+            return self._active[self.state[self._active] == code]
+        return np.flatnonzero(self.state == code)
 
     def _candidates(self, choice: journey.Choice, day, idx: np.ndarray,
                     u: np.ndarray) -> np.ndarray | None:
@@ -473,7 +479,7 @@ class VectorMarket:
             return None
         may_move = u < choice.bound(day)
         if choice.sees_posts and self._reached.size:
-            exposed = self._reached[self.state[self._reached] == choice.state]
+            exposed = self._reached[self.state[self._reached] == int(choice.state)]
             if len(self.days) > 1:
                 exposed = exposed[self.segment[exposed] == self.segment[idx[0]]]
             may_move[np.searchsorted(idx, exposed)] = True
