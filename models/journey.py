@@ -254,10 +254,11 @@ def posts(day, who, u):
         ``(posted, positive, sponsored)`` flags (bools or bool arrays).
     """
     hired = paid_to_post(day, who)
+    satisfied = who.satisfied  # (read once: for a group, each read is a gather)
     p = _pick(hired, day.contract_post_prob,
-              _pick(who.satisfied, day.post_satisfied, day.post_dissatisfied))
+              _pick(satisfied, day.post_satisfied, day.post_dissatisfied))
     posted = u < p
-    positive = posted & (who.satisfied | hired)
+    positive = posted & (satisfied | hired)
     return posted, positive, positive & hired
 
 
