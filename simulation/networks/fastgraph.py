@@ -237,7 +237,7 @@ def social_graph_from_edges(
         half = sp.csr_array((w, (u.astype(idx, copy=False), v.astype(idx, copy=False))),
                             shape=(n, n))
         del w
-        return SocialGraph(receivers=half + half.T, directed=False)
+        return SocialGraph(receivers=half + half.T, directed=False, symmetric=True)
     rows = np.concatenate([u, v]).astype(idx)
     cols = np.concatenate([v, u]).astype(idx)
     k = rows.size if directed else u.size
@@ -256,7 +256,7 @@ def social_graph_from_edges(
         w = np.concatenate([w, w])
     # Row i lists whose posts i sees: arc a -> b (b sees a) is entry (b, a).
     receivers = sp.csr_array((w, (cols, rows)), shape=(n, n))
-    return SocialGraph(receivers=receivers, directed=directed)
+    return SocialGraph(receivers=receivers, directed=directed, symmetric=not directed)
 
 
 def build_fast_network(params, seed: int) -> SocialGraph:
