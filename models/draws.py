@@ -133,6 +133,20 @@ def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
     return u
 
 
+def decision_bases(keys: np.ndarray, step: int, decision: int) -> np.ndarray:
+    """``decision_base`` of many runs' keys (uint64) at once, in numpy (same numbers)."""
+    z = keys.astype(np.uint64)
+    z += np.uint64((_mix((step << 8) | int(decision)) * _GOLDEN) & _MASK)
+    tmp = np.empty_like(z)
+    for shift, mult in _U_ROUNDS:
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        z *= mult
+    np.right_shift(z, _U_31, out=tmp)
+    z ^= tmp
+    return z
+
+
 def decision_base(key: int, step: int, decision: int) -> int:
     """Per-(step, decision) hash base; exposed so an engine can cache it per step."""
     return _base(key, step, decision)
