@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         from experiments.batchbench import format_batch_table, measure_batch
 
         n = args.sizes[0] if args.sizes != list(DEFAULT_SIZES) else 10_000
-        print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed)))
+        print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed,
+                                               m=args.m)))
         return 0
     report = {"meta": _meta(argv), "sizes": [], "big": None}
     try:
