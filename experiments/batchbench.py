@@ -57,8 +57,8 @@ def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int =
         rows.append({"runs": r, "batch_step_ms": step * 1e3, "per_run_step_ms": step / r * 1e3,
                      "ax_ms": ax * 1e3, "per_run_step_over_ax": step / r / ax,
                      "runs_per_cpu_second": r / (setup + steps * step)})
-    return {"n": graph.n, "m": m, "ties": int(a.nnz), "steps": steps, "seed": seed, "rounds": rounds,
-            "load_before": load_before, "load_after": _load(), "rows": rows}
+    return {"n": graph.n, "m": m, "ties": int(a.nnz), "steps": steps, "seed": seed,
+            "rounds": rounds, "load_before": load_before, "load_after": _load(), "rows": rows}
 
 
 def format_batch_table(result: dict) -> str:
