@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import colorsys
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -405,6 +406,24 @@ def test_a_taken_port_is_one_plain_line():
         f"error: port {port} on 127.0.0.1 is taken (is the app already running?): "
         "stop the other server or pass --port N (--port 0 picks a free one)")
     assert done.stdout == ""  # no URL printed for a server that is not there
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator: Linux")
+def test_the_server_reexecutes_itself_on_glibcs_allocator():
+    env = {k: v for k, v in os.environ.items() if k not in serve.ALLOCATOR_ENV}
+    proc = subprocess.Popen([sys.executable, "-m", "simulation.classroom", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=env)
+    try:
+        assert proc.stdout.readline().startswith("peerbuy classroom page: http://127.0.0.1:")
+        with open(f"/proc/{proc.pid}/environ", "rb") as f:  # same process id after exec
+            environ = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if item)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()
+    assert environ[b"PYTHONMALLOC"] == b"malloc"
+    assert environ[b"MALLOC_ARENA_MAX"] == b"2"
 
 
 def test_capacity_estimate(monkeypatch):
