@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from models.batched import BatchMarket, unbatchable
-from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.segments import segment_columns
@@ -21,8 +21,11 @@ from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
 from simulation.running.metrics import summarize
 
+if TYPE_CHECKING:  # the agent engine (Mesa) is imported only by a run that uses it
+    from models.engines import Engine
+
 __all__ = ["BATCH_MAX_CONSUMERS", "ENGINES", "RunParams", "RunResult", "batchable",
-           "resolve_engine", "run", "run_batch", "start_engine"]
+           "resolve_engine", "result_of", "run", "run_batch", "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -45,6 +48,8 @@ def start_engine(params: RunParams, graph: SocialGraph,
         strategies: Strategies instead of ``params.strategies`` (``()`` for a baseline
             twin facing the same draws).
     """
+    from models.engines import ENGINE_CLASSES
+
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
@@ -96,7 +101,7 @@ def run(
         model.step()
         if progress:
             progress(t + 1, params.steps)
-    return _result(params, graph, model, start)
+    return result_of(params, graph, model, start)
 
 
 #: A batch stacks at most this many consumers (more runs go in several batches), so its
@@ -157,7 +162,7 @@ def run_batch(
             if progress:
                 progress(t + 1, length)
         for i, (g, market) in opened.items():
-            out[i] = _result(runs[i], g, market, start)
+            out[i] = result_of(runs[i], g, market, start)
         opened.clear()
 
     stacked = 0
@@ -179,7 +184,7 @@ def run_batch(
     return out
 
 
-def _result(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
+def result_of(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
     """The tables and summary of a run that has taken its steps."""
     engine = resolve_engine(params.engine, graph.n)
     table = pd.DataFrame.from_records(model.records, columns=list(TIMESERIES_COLUMNS))
