@@ -14,8 +14,11 @@ def _load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int = 3) -> dict:
+def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int = 3,
+                  m: int = 5) -> dict:
     """Time batches of ``sizes`` runs of the default market on one ``n``-consumer graph.
+
+    The graph is the benchmark table's: Barabasi-Albert with ``m`` ties per newcomer.
 
     CPU time (``time.process_time``), interleaved in this process: each round runs every
     batch size for ``steps`` days (replicates: seeds seed, seed+1, ...) and, right after
@@ -28,7 +31,7 @@ def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int =
     from models.batched import BatchMarket, RunSpec
     from simulation.networks.generators import NetworkParams, build_network
 
-    graph = build_network(NetworkParams(n=n), seed)
+    graph = build_network(NetworkParams(name="barabasi_albert", n=n, m=m), seed)
     a = graph.receivers
     x = np.random.default_rng(seed).random(graph.n)
     load_before = _load()
@@ -54,15 +57,16 @@ def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int =
         rows.append({"runs": r, "batch_step_ms": step * 1e3, "per_run_step_ms": step / r * 1e3,
                      "ax_ms": ax * 1e3, "per_run_step_over_ax": step / r / ax,
                      "runs_per_cpu_second": r / (setup + steps * step)})
-    return {"n": graph.n, "ties": int(a.nnz), "steps": steps, "seed": seed, "rounds": rounds,
-            "load_before": load_before, "load_after": _load(), "rows": rows}
+    return {"n": graph.n, "m": m, "ties": int(a.nnz), "steps": steps, "seed": seed,
+            "rounds": rounds, "load_before": load_before, "load_after": _load(), "rows": rows}
 
 
 def format_batch_table(result: dict) -> str:
     """The batch benchmark as a plain-text table."""
     head = (f"{'R':>4} {'batch step ms':>14} {'per-run step ms':>16} {'A@x ms':>8} "
             f"{'per-run/A@x':>12} {'runs/s':>8}")
-    lines = [f"batched engine, n = {result['n']:,} ({result['ties']:,} ties), "
+    lines = [f"batched engine, n = {result['n']:,} (Barabasi-Albert m = {result['m']}, "
+             f"{result['ties']:,} ties), "
              f"{result['steps']} days per run, CPU time, medians of {result['rounds']} "
              "interleaved rounds", head, "-" * len(head)]
     for row in result["rows"]:

@@ -103,7 +103,7 @@ def _load(values) -> str:
     return "/".join(f"{x:.1f}" for x in values)
 
 
-def _cells(r: dict, name: str, e: dict) -> tuple[str, str, str, str]:
+def _engine_columns(r: dict, name: str, e: dict) -> tuple[str, str, str, str]:
     if "step_seconds" not in e:
         return "-", "-", "-", e.get("status", "") + (f": {e['note']}" if e.get("note") else "")
     note = "" if e["status"] == "ok" else f"{e['status']} after {e['steps_run']} steps"
@@ -122,7 +122,7 @@ def format_table(report: dict) -> str:
     lines = [head, "-" * len(head)]
     for r in report["sizes"]:
         for name, e in r["engines"].items():
-            step, rate, ratio, note = _cells(r, name, e)
+            step, rate, ratio, note = _engine_columns(r, name, e)
             lines.append(f"{r['n']:>10,} {LABELS.get(name, name):<52} {step:>9} {rate:>8} "
                          f"{ratio:>6}  {note}")
         lines.append(f"{'':>10} {_size_note(r)}")
@@ -175,7 +175,7 @@ def markdown(report: dict) -> str:
         for name, e in r["engines"].items():
             if e.get("status") in ("skipped", "not installed"):
                 continue
-            step, rate, ratio, note = _cells(r, name, e)
+            step, rate, ratio, note = _engine_columns(r, name, e)
             lines.append(f"| {r['n']:,} | {LABELS.get(name, name)} | {step} | {rate} | "
                          f"{ratio} | {note.replace('|', '/')} |")
     lines.append("")

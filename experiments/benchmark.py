@@ -29,6 +29,11 @@ from models.params import ParameterError, check
 # arguments have been checked, so that a bad argument is answered at once.
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+#: The largest size at which the peers run by default (``--peers-max``): at 100,000 the
+#: agent engine, the Mesa SI and NDlib already project beyond the default budget, and
+#: above it a networkx copy of the graph must be built for them (about 6 GB and tens of
+#: minutes with a million Mesa agents at 1,000,000 on this 2-core machine).
+PEERS_MAX = 100_000
 #: The largest size accepted (about 10 GB for the vectorized engine at m = 5).
 MAX_SIZE = 20_000_000
 #: The big run of the targets: consumers, run through ``experiments.run`` (0 skips it).
@@ -222,7 +227,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-peers", dest="peers", action="store_false",
                     help="time only the array engine (not the agent engine, nor the Mesa "
                     "SI, NDlib SI and EoN SIR peers); by default peers are timed when "
-                    "installed, at 1,000,000 on a networkx copy of the array-built graph")
+                    "installed, up to --peers-max consumers")
+    ap.add_argument("--peers-max", type=int, default=PEERS_MAX, metavar="N",
+                    help="time the peers only up to N consumers; above it they would need "
+                    "a networkx copy of the array-built graph (about 6 GB at 1,000,000) "
+                    "and a Python object per consumer")
     ap.add_argument("--big", type=int, default=DEFAULT_BIG, metavar="N",
                     help="then time one whole `experiments.run engine=vectorized` of N "
                     "consumers (same --m, --steps, --seed) in a child process: wall, CPU "
@@ -255,6 +264,7 @@ def check_args(args: argparse.Namespace) -> None:
     check("--seed", args.seed, "an integer >= 0", args.seed >= 0)
     for r in args.batch or ():
         check("--batch", r, "integers in [1, 1000]", 1 <= r <= 1000)
+    check("--peers-max", args.peers_max, "an integer >= 0", args.peers_max >= 0)
     check("--budget", args.budget, "a number of seconds > 0",
           math.isfinite(args.budget) and args.budget > 0)
     out = args.out
@@ -309,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         from experiments.batchbench import format_batch_table, measure_batch
 
         n = args.sizes[0] if args.sizes != list(DEFAULT_SIZES) else 10_000
-        print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed)))
+        print(format_batch_table(measure_batch(n, args.batch, args.steps, args.seed,
+                                               m=args.m)))
         return 0
     report = {"meta": _meta(argv), "sizes": [], "big": None}
     try:
@@ -317,14 +328,21 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, "-m", "experiments.benchmark", "--worker", str(n),
                    "--steps", str(args.steps), "--m", str(args.m), "--seed", str(args.seed),
                    "--budget", str(args.budget)]
-            if not args.peers:
+            if not args.peers or n > args.peers_max:
                 cmd.append("--no-peers")
             print(f"benchmarking n = {n:,} ...", file=sys.stderr, flush=True)
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode:
                 print(proc.stderr, file=sys.stderr)
                 return proc.returncode
-            report["sizes"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            if args.peers and n > args.peers_max:  # say why the peers did not run
+                for eng in result["engines"].values():
+                    if eng.get("status") == "skipped":
+                        eng["note"] = (f"above --peers-max {args.peers_max:,}: needs a "
+                                       "networkx copy of the graph (about 6 GB at "
+                                       "1,000,000) and a Python object per consumer")
+            report["sizes"].append(result)
             _save(report, args.out)
         if args.big:
             print(f"one whole run of n = {args.big:,} ...", file=sys.stderr, flush=True)

@@ -236,8 +236,7 @@ class BatchMarket(VectorMarket):
         """
         shifted = self._bases.get(decision)
         if shifted is None:
-            base = np.array([draws.decision_base(int(k), self.steps, decision)
-                             for k in self._keys], dtype=np.uint64)
+            base = draws.decision_bases(self._keys, self.steps, decision)
             shifted = self._bases[decision] = base - self._offsets[:-1].astype(np.uint64) \
                 * np.uint64(draws.GOLDEN)
         if idx.size <= _DRAW_BLOCK:

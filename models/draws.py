@@ -105,26 +105,46 @@ def uniform(key, step, decision, consumer):
     return ((z >> 12) + 0.5) * _SCALE
 
 
+# The hash's constants as numpy scalars, made once (a small draw is mostly call overhead).
+_U_GOLDEN = np.uint64(_GOLDEN)
+_U_ROUNDS = ((np.uint64(30), np.uint64(_M1)), (np.uint64(27), np.uint64(_M2)))
+_U_31, _U_12 = np.uint64(31), np.uint64(12)
+
+
 def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
     """``uniform`` from ``decision_base`` values: one for all ``consumer`` or one each.
 
     A batch of runs (``models.batched``) passes each consumer its own run's base.
     """
     z = consumer.astype(np.uint64)  # a copy: every step below works in place
-    z *= np.uint64(_GOLDEN)
+    z *= _U_GOLDEN
     z += base
     tmp = np.empty_like(z)
-    for shift, mult in ((30, _M1), (27, _M2)):
-        np.right_shift(z, np.uint64(shift), out=tmp)
+    for shift, mult in _U_ROUNDS:
+        np.right_shift(z, shift, out=tmp)
         z ^= tmp
-        z *= np.uint64(mult)
-    np.right_shift(z, np.uint64(31), out=tmp)
+        z *= mult
+    np.right_shift(z, _U_31, out=tmp)
     z ^= tmp
-    z >>= np.uint64(12)
+    z >>= _U_12
     u = z.astype(np.float64)
     u += 0.5
     u *= _SCALE
     return u
+
+
+def decision_bases(keys: np.ndarray, step: int, decision: int) -> np.ndarray:
+    """``decision_base`` of many runs' keys (uint64) at once, in numpy (same numbers)."""
+    z = keys.astype(np.uint64)
+    z += np.uint64((_mix((step << 8) | int(decision)) * _GOLDEN) & _MASK)
+    tmp = np.empty_like(z)
+    for shift, mult in _U_ROUNDS:
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        z *= mult
+    np.right_shift(z, _U_31, out=tmp)
+    z ^= tmp
+    return z
 
 
 def decision_base(key: int, step: int, decision: int) -> int:

@@ -28,11 +28,16 @@ class SocialGraph:
         nx_source: Where ``nx_graph`` comes from: the networkx graph itself, a function
             that builds it when first asked (so a run that never needs one never pays
             for it, and a pickled graph stays small), or None when there is none.
+        symmetric: ``receivers`` equals its transpose, values included (an undirected
+            graph whose builder lists each tie's two arcs with one strength): the
+            senders layout is then the receivers layout, and an engine need not
+            transpose. False when not known.
     """
 
     receivers: sp.csr_array
     directed: bool
     nx_source: nx.Graph | Callable[[], nx.Graph] | None = field(default=None, repr=False)
+    symmetric: bool = False
 
     def __post_init__(self) -> None:
         """Normalise the sparse layout: canonical CSR, sorted indices, 32-bit where they fit."""
@@ -93,4 +98,5 @@ class SocialGraph:
             raise ParameterError(
                 f"network tie strength = {a.data.min():g}..{a.data.max():g}: must be in (0, 1]"
             )
-        return cls(receivers=a.T.tocsr(), directed=graph.is_directed(), nx_source=graph)
+        return cls(receivers=a.T.tocsr(), directed=graph.is_directed(), nx_source=graph,
+                   symmetric=not graph.is_directed())

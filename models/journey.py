@@ -133,7 +133,8 @@ def book(move: Move, who, day, tally) -> None:
         who.satisfied = rules.is_satisfied(stars)
         who.adopted = who.has_product = True
         referral = day.levers.referral_active
-        if np.any(referral):  # a batch's runs may differ (a budget spent in some)
+        # A batch's runs may differ (a budget spent in some): then one flag per consumer.
+        if referral.any() if isinstance(referral, np.ndarray) else referral:
             tally.referred_purchases += _count(who, (who.channel == Channel.SHARE) & referral)
     if move.counts is not None:
         setattr(tally, move.counts, getattr(tally, move.counts) + who.count)
@@ -253,10 +254,11 @@ def posts(day, who, u):
         ``(posted, positive, sponsored)`` flags (bools or bool arrays).
     """
     hired = paid_to_post(day, who)
+    satisfied = who.satisfied  # (read once: for a group, each read is a gather)
     p = _pick(hired, day.contract_post_prob,
-              _pick(who.satisfied, day.post_satisfied, day.post_dissatisfied))
+              _pick(satisfied, day.post_satisfied, day.post_dissatisfied))
     posted = u < p
-    positive = posted & (who.satisfied | hired)
+    positive = posted & (satisfied | hired)
     return posted, positive, positive & hired
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -254,27 +255,36 @@ def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers
     them). With review-driven visibility (``ProductParams.visibility_on``) discovery
     and impulse purchase are scaled by ``rules.visibility`` of the shown rating.
     """
-    def post(satisfied: bool) -> float:
-        return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
-                                     levers.share_multiplier, levers.positive_multiplier))
-
     contract = under_contract(seeding, step)
     shown, count = board.shown(), board.count
-    discovery, impulse = consumer.discovery_prob, consumer.impulse_prob
+    probs = _lever_probs(consumer, levers, segment)
     if product.visibility_on:
         seen = rules.visibility(
             shown, count, rating_weight=product.visibility_rating_weight,
             volume_weight=product.visibility_volume_weight, pivot_rating=product.prior_rating,
             reference_reviews=product.visibility_reference_reviews)
-        discovery = float(rules.scaled_prob(discovery, seen))
-        impulse = float(rules.scaled_prob(impulse, seen))
+        probs = {**probs, "discovery": float(rules.scaled_prob(probs["discovery"], seen)),
+                 "impulse": float(rules.scaled_prob(probs["impulse"], seen))}
+    return Day(step=step, consumer=consumer, product=product, levers=levers, contract=contract,
+               contract_post_prob=seeding.post_prob if contract else 0.0,
+               shown_rating=shown, review_count=count, **probs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lever_probs(consumer: ConsumerParams, levers: Levers, segment: str | None) -> dict:
+    """The day's probabilities that depend only on the consumers, the levers and the segment.
+
+    Cached: the levers repeat from day to day, and the rulebook on Python scalars costs
+    more than the rest of a small market's day. Callers copy before changing the dict.
+    """
+    def post(satisfied: bool) -> float:
+        return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
+                                     levers.share_multiplier, levers.positive_multiplier))
+
     aimed_elsewhere = levers.ad_segment is not None and levers.ad_segment != segment
-    return Day(
-        step=step, consumer=consumer, product=product, levers=levers, contract=contract,
-        contract_post_prob=seeding.post_prob if contract else 0.0,
-        shown_rating=shown, review_count=count,
-        discovery=discovery, ad_reach=0.0 if aimed_elsewhere else levers.ad_reach,
-        impulse=impulse, interest=consumer.interest_prob,
+    return dict(
+        discovery=consumer.discovery_prob, ad_reach=0.0 if aimed_elsewhere else levers.ad_reach,
+        impulse=consumer.impulse_prob, interest=consumer.interest_prob,
         forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
         abandon=consumer.abandon_prob,
         post_satisfied=post(True),

@@ -7,6 +7,7 @@ agent engine: a seed gives bit-identical trajectories in both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import IntEnum
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,10 @@ from models.strategies import Strategy
 S = JourneyState
 #: Consumers hashed per block: a block's temporaries stay in cache (about 2x faster).
 _DRAW_BLOCK = 65_536
+#: From this many consumers on, ``state_counts`` counts state by state (see there).
+_COUNT_BY_STATE_MIN = 100_000
+#: The customers' state codes as plain ints.
+_CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
 
 def _draw(key: int, step: int, decision: Decision, idx: np.ndarray) -> np.ndarray:
@@ -78,6 +83,8 @@ class Group:
         return getattr(self.market, name)[self.idx]
 
     def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, IntEnum):  # a plain int: numpy probes an enum member slowly
+            value = int(value)
         getattr(self.market, name)[self.idx] = value
 
     @property
@@ -264,8 +271,15 @@ class VectorMarket:
                                     opening.launch_spend, product.price)]
 
     def _senders(self, logw: np.ndarray) -> sp.csr_array:
-        """Per-tie values in the receivers layout moved to the senders layout (row = poster)."""
+        """Per-tie values in the receivers layout moved to the senders layout (row = poster).
+
+        On a symmetric graph with one segment the values are symmetric too (a function of
+        the tie's strength alone), so the layouts coincide: the receivers' index arrays
+        are shared instead of transposed (a big graph's set-up time and memory).
+        """
         r = self.graph.receivers
+        if self.graph.symmetric and len(self.segment_names) == 1:
+            return sp.csr_array((logw, r.indices, r.indptr), shape=r.shape)
         senders = sp.csr_array((logw, r.indices, r.indptr), shape=r.shape).T.tocsr()
         senders.sort_indices()
         return senders
@@ -276,8 +290,16 @@ class VectorMarket:
         return self.records[-1]
 
     def state_counts(self) -> np.ndarray:
-        """Consumers per journey state."""
-        return np.bincount(self.state, minlength=len(S))
+        """Consumers per journey state.
+
+        Over a large market one ``count_nonzero`` per state: ``np.bincount`` first casts
+        the int8 states to int64, about 3x slower at a million consumers (but faster at
+        ten thousand, where the calls cost more than the pass).
+        """
+        state = self.state
+        if state.size < _COUNT_BY_STATE_MIN:
+            return np.bincount(state, minlength=len(S))
+        return np.array([np.count_nonzero(state == s) for s in range(len(S))])
 
     def end_state(self) -> dict[str, np.ndarray]:
         """Per-consumer state as arrays named as in ``journey.END_STATE`` (both engines)."""
@@ -319,8 +341,8 @@ class VectorMarket:
         Returns:
             The positive posters, organic and sponsored, sorted.
         """
-        customers = self.state == journey.CUSTOMERS[0]
-        for s in journey.CUSTOMERS[1:]:
+        customers = self.state == _CUSTOMER_CODES[0]
+        for s in _CUSTOMER_CODES[1:]:
             customers |= self.state == s
         active = self._active = np.flatnonzero(customers)
         who = self._group(active)
@@ -331,7 +353,7 @@ class VectorMarket:
         self._complain(active[posted & ~positive])
         if self.content.active:
             self.content.create(self.steps, active, self.satisfied[active],
-                                self.state[active] == S.FOLLOW_UP,
+                                self.state[active] == int(S.FOLLOW_UP),
                                 np.broadcast_to(journey.paid_to_post(self._day_of(active), who),
                                                 active.shape),
                                 self.tally)
@@ -438,7 +460,7 @@ class VectorMarket:
                         continue
                     idx, u = idx[pick], u[pick]
                 day = self._day_of(idx) if day is None else day  # after the pick (a batch)
-                outcome = np.broadcast_to(choice.outcome(day, self._group(idx), u), idx.shape)
+                outcome = choice.outcome(day, self._group(idx), u)  # an array, as u is
                 moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
         return moves
 
@@ -458,9 +480,10 @@ class VectorMarket:
 
         Customers are picked out of ``_active`` (a small set) instead of a pass over all n.
         """
-        if state in journey.CUSTOMERS:
-            return self._active[self.state[self._active] == state]
-        return np.flatnonzero(self.state == state)
+        code = int(state)  # numpy compares a plain int much faster than an IntEnum member
+        if code in _CUSTOMER_CODES:
+            return self._active[self.state[self._active] == code]
+        return np.flatnonzero(self.state == code)
 
     def _candidates(self, choice: journey.Choice, day, idx: np.ndarray,
                     u: np.ndarray) -> np.ndarray | None:
@@ -473,7 +496,7 @@ class VectorMarket:
             return None
         may_move = u < choice.bound(day)
         if choice.sees_posts and self._reached.size:
-            exposed = self._reached[self.state[self._reached] == choice.state]
+            exposed = self._reached[self.state[self._reached] == int(choice.state)]
             if len(self.days) > 1:
                 exposed = exposed[self.segment[exposed] == self.segment[idx[0]]]
             may_move[np.searchsorted(idx, exposed)] = True

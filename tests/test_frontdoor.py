@@ -460,9 +460,39 @@ def test_benchmark_keeps_each_finished_size(tmp_path, monkeypatch, capsys):
     assert [p.name for p in out.parent.iterdir()] == ["bench.json"]  # no temp file left
 
 
+def test_benchmark_runs_peers_only_up_to_peers_max_and_says_why(tmp_path, monkeypatch):
+    import json
+    import types
+
+    from experiments import benchmark
+
+    cmds = []
+
+    def worker(cmd, **kwargs):
+        cmds.append(cmd)
+        n = int(cmd[cmd.index("--worker") + 1])
+        peer = {"status": "skipped", "note": "--no-peers"} if "--no-peers" in cmd else \
+            {"status": "ok"}
+        return types.SimpleNamespace(returncode=0, stderr="", stdout=json.dumps(
+            {"n": n, "engines": {"vectorized": {"status": "ok"}, "ndlib_si": peer}}))
+
+    monkeypatch.setattr(benchmark.subprocess, "run", worker)
+    for table in ("format_table", "format_targets"):  # (the stub results are partial)
+        monkeypatch.setattr(benchmark.bench_report, table, lambda report: "")
+    out = tmp_path / "bench.json"
+    assert benchmark.main(["--sizes", "100", "200", "--peers-max", "150", "--big", "0",
+                           "--out", str(out)]) == 0
+    assert ["--no-peers" in c for c in cmds] == [False, True]
+    small, big = json.loads(out.read_text())["sizes"]
+    assert small["engines"]["ndlib_si"] == {"status": "ok"}
+    assert "above --peers-max 150" in big["engines"]["ndlib_si"]["note"]
+    assert big["engines"]["vectorized"] == {"status": "ok"}
+
+
 @pytest.mark.parametrize(
     ("args", "flag"),
     [(["--sizes", "0"], "--sizes"), (["--sizes", "10", "--m", "10"], "--sizes"),
+     (["--peers-max", "-1"], "--peers-max"),
      (["--m", "0"], "--m"), (["--steps", "0"], "--steps"), (["--seed", "-1"], "--seed"),
      (["--budget", "0"], "--budget"), (["--budget", "nan"], "--budget"),
      (["--sizes", "30000000"], "--sizes"), (["--out", "/"], "--out"),

@@ -108,3 +108,43 @@ def test_the_networkx_graph_is_built_only_when_asked_and_never_pickled():
     again = pickle.loads(blob)
     _assert_same(again, graph)
     assert nx.utils.graphs_equal(again.nx_graph, old)
+
+
+def _assert_own_transpose(graph: SocialGraph) -> None:
+    r = graph.receivers
+    t = r.T.tocsr()
+    t.sort_indices()
+    for attr in ("indptr", "indices", "data"):  # bit for bit: the engine shares the layout
+        np.testing.assert_array_equal(getattr(r, attr), getattr(t, attr), err_msg=attr)
+
+
+@pytest.mark.parametrize("ties", ["constant", "random", "embeddedness"])
+@pytest.mark.parametrize("name", KINDS)
+def test_a_graph_flagged_symmetric_is_its_own_transpose(name, ties):
+    """``symmetric`` lets the array engine skip a transpose; it must never be wrong."""
+    for directed in (False, True):
+        params = NetworkParams(name=name, n=60 if name == "complete" else 400, ties=ties,
+                               directed=directed, p_in=0.04, p_out=0.004)
+        graph = build_network(params, 1)
+        assert graph.symmetric == (not directed)
+        if graph.symmetric:
+            _assert_own_transpose(graph)
+
+
+def test_symmetric_flag_of_files_and_the_fast_builder(tmp_path):
+    for params in _files(tmp_path):
+        graph = build_network(params, 0)
+        assert graph.symmetric == (not params.directed)
+        if graph.symmetric:
+            _assert_own_transpose(graph)
+    from simulation.networks import fastgraph
+
+    for name in fastgraph.FAST_NETWORKS:
+        for ties in ("constant", "random", "embeddedness"):
+            for directed in (False, True):
+                params = NetworkParams(name=name, n=3000, ties=ties, directed=directed,
+                                       mean_degree=6)
+                graph = fastgraph.build_fast_network(params, 2)
+                assert graph.symmetric == (not directed)
+                if graph.symmetric:
+                    _assert_own_transpose(graph)

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from models import rules
-from models.draws import Decision, decision_base, decision_key, uniform, uniform_from_base
+from models.draws import (
+    Decision,
+    decision_base,
+    decision_bases,
+    decision_key,
+    uniform,
+    uniform_from_base,
+)
 from models.journey import TRANSITIONS, JourneyState, is_allowed
 
 probs = st.floats(0.0, 1.0)
@@ -34,6 +41,15 @@ def test_scalar_and_array_uniforms_agree():
     base = decision_base(key, 7, Decision.SHARE)
     assert arr.tolist() == [uniform(key, 7, Decision.SHARE, int(i)) for i in idx]
     assert arr.tolist() == [uniform_from_base(base, int(i)) for i in idx]
+
+
+def test_many_runs_bases_at_once_equal_the_pure_python_hash():
+    # The batch hashes every run's base in numpy; the oracle is the scalar Python hash.
+    keys = np.array([decision_key(s) for s in range(40)], dtype=np.uint64)
+    for step in (0, 1, 90, 2**20):
+        for d in Decision:
+            assert decision_bases(keys, step, d).tolist() == [
+                decision_base(int(k), step, d) for k in keys]
 
 
 def test_uniforms_are_uniform_and_independent():

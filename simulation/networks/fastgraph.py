@@ -72,7 +72,10 @@ def barabasi_albert_edges(
     parents = pick[linked] >> 1
     order = np.argsort(parents, kind="stable")
     by_parent = linked[order].astype(idx)
-    sorted_parent = parents[order]
+    # first[e]:first[e + 1] is where slot e's children sit in by_parent (a CSR-style
+    # index: looking a parent up is one gather instead of a binary search).
+    first = np.zeros(n_edges + 1, dtype=idx)
+    np.cumsum(np.bincount(parents, minlength=n_edges), out=first[1:])
     del linked, parents, order
     moved_parent = [np.zeros(0, dtype=np.int64)]
     moved_child = [np.zeros(0, dtype=np.int64)]
@@ -84,7 +87,7 @@ def barabasi_albert_edges(
         relinked = (pick[bad] & 1).astype(bool) & (new_parent >= m)
         moved_parent.append(new_parent[relinked])
         moved_child.append(bad[relinked])
-        stale = _descendants(bad, by_parent, sorted_parent,
+        stale = _descendants(bad, by_parent, first,
                              np.concatenate(moved_parent), np.concatenate(moved_child))
         tgt[stale] = _chase(pick, m, stale)
         bad = _repeated(tgt, m, np.unique((stale - m) // m))
@@ -127,21 +130,21 @@ def _repeated(tgt: np.ndarray, m: int, rows: np.ndarray) -> np.ndarray:
 def _descendants(
     roots: np.ndarray,
     by_parent: np.ndarray,
-    sorted_parent: np.ndarray,
+    first: np.ndarray,
     extra_parent: np.ndarray,
     extra_child: np.ndarray,
 ) -> np.ndarray:
     """``roots`` and every slot whose target is copied from them, directly or not.
 
-    Links of redrawn slots to their new parents are ``extra_*``; their stale original
-    links only add slots that re-resolve to the same target, which is harmless.
+    Slot e's original children are ``by_parent[first[e]:first[e + 1]]``. Links of
+    redrawn slots to their new parents are ``extra_*``; their stale original links only
+    add slots that re-resolve to the same target, which is harmless.
     """
     found = [roots]
     frontier = roots
     while frontier.size:
-        lo = np.searchsorted(sorted_parent, frontier, side="left")
-        hi = np.searchsorted(sorted_parent, frontier, side="right")
-        count = hi - lo
+        lo = first[frontier].astype(np.int64)
+        count = first[frontier + 1] - lo
         starts = np.repeat(lo - np.cumsum(count) + count, count)
         kids = by_parent[starts + np.arange(count.sum())]
         kids = np.concatenate([kids, extra_child[np.isin(extra_parent, frontier)]])
@@ -237,7 +240,7 @@ def social_graph_from_edges(
         half = sp.csr_array((w, (u.astype(idx, copy=False), v.astype(idx, copy=False))),
                             shape=(n, n))
         del w
-        return SocialGraph(receivers=half + half.T, directed=False)
+        return SocialGraph(receivers=half + half.T, directed=False, symmetric=True)
     rows = np.concatenate([u, v]).astype(idx)
     cols = np.concatenate([v, u]).astype(idx)
     k = rows.size if directed else u.size
@@ -256,7 +259,7 @@ def social_graph_from_edges(
         w = np.concatenate([w, w])
     # Row i lists whose posts i sees: arc a -> b (b sees a) is entry (b, a).
     receivers = sp.csr_array((w, (cols, rows)), shape=(n, n))
-    return SocialGraph(receivers=receivers, directed=directed)
+    return SocialGraph(receivers=receivers, directed=directed, symmetric=not directed)
 
 
 def build_fast_network(params, seed: int) -> SocialGraph:

@@ -322,5 +322,8 @@ def build_network(params: NetworkParams, seed: int) -> SocialGraph:
     streams = split_seed(seed)
     n, a, b, weights = _arcs(params, stream_int(streams["graph"]))
     receivers = _receivers(n, a, b, weights, params, np.random.default_rng(streams["ties"]))
+    # Undirected: each tie's two arcs carry one strength (``_receivers``), so the matrix
+    # is its own transpose.
     return SocialGraph(receivers=receivers, directed=params.directed,
-                       nx_source=partial(networkx_graph, params, seed))
+                       nx_source=partial(networkx_graph, params, seed),
+                       symmetric=not params.directed)

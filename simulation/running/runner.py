@@ -19,6 +19,7 @@ from models.strategies import Strategy
 from models.vectorized import VectorMarket
 from simulation.networks.generators import build_network
 from simulation.params import ENGINES, RunParams
+from simulation.running.allocator import prefer_heap
 from simulation.running.metrics import summarize
 
 if TYPE_CHECKING:  # the agent engine (Mesa) is imported only by a run that uses it
@@ -95,7 +96,10 @@ def run(
         (61, 'agent', 500)
     """
     start = time.perf_counter()
-    graph = graph if graph is not None else build_network(params.network, params.seed)
+    prefer_heap(graph.n if graph is not None else params.network.consumers or 0)
+    if graph is None:
+        graph = build_network(params.network, params.seed)
+        prefer_heap(graph.n)  # (a file's size is known once read)
     model = start_engine(params, graph)
     for t in range(params.steps):
         model.step()
