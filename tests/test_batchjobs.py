@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -129,3 +130,23 @@ def test_a_joblib_sweep_of_one_group_computes_on_both_workers_with_each_runs_num
             want = run(replace(params, seed=seed)).summary
             row = runs[(runs["strategy"] == strategy) & (runs["seed"] == seed)].iloc[0]
             assert (row["adopters"], row["profit"]) == (want["adopters"], want["profit"])
+
+
+def test_sweepbench_splits_a_sweeps_output_into_phases_and_refuses_a_bad_repeat(capsys):
+    """The phases are the gaps between the marking lines (times from a fake sweep)."""
+    from experiments import sweepbench
+
+    lines = ["[HYDRA] Launching jobs, sweep output dir : x", "[1/7] jobs done (a)",
+             "[2/7] jobs done (b)", "[7/7] jobs done (c)", "comparison: x/comparison.md"]
+    marks = {}
+    for at, line in zip((2.0, 9.0, 9.5, 10.0, 13.0), lines, strict=True):
+        for name, pattern in sweepbench._MARKS:
+            if name not in marks and pattern.search(line):
+                marks[name] = at
+    assert list(marks.values()) == [2.0, 9.0, 10.0, 13.0]  # [2/7] ends no phase
+    text = sweepbench.format_run(1, {"wall": 14.0, "cpu": 21.0, "user": 20.0, "marks": marks,
+                                     "returncode": 0, "load_before": "l0", "load_after": "l1"})
+    gaps = [float(re.search(r"(\d+\.\d+) s", line).group(1)) for line in text.splitlines()[1:]]
+    assert gaps == [2.0, 7.0, 1.0, 3.0, 1.0] and "1.50 cores busy" in text
+    assert sweepbench.main(["--repeat", "0"]) == 2
+    assert "--repeat = 0" in capsys.readouterr().err
