@@ -13,10 +13,13 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.sweepfolder import GRAPH_CACHE, SweepError, expected_jobs, load_sweep, write_report
 from experiments.sweeping import FolderError, claim_folder, one_line
 
-_TOTAL = ".jobs_total"
+# The report's modules (pandas, scipy.stats, matplotlib) are imported where they are used:
+# every worker process of a sweep loads this module, and writes no report.
+
+#: The number of jobs (written by the sweeper before the first starts) and the jobs done.
+JOBS_TOTAL_FILE = ".jobs_total"
 _DONE = ".jobs_done"
 
 
@@ -48,13 +51,15 @@ class SweepReport(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if config.hydra.mode != RunMode.MULTIRUN or not sweep_dir.is_dir():
             return
-        total_file = sweep_dir / _TOTAL
-        if not total_file.exists():
+        total_file = sweep_dir / JOBS_TOTAL_FILE
+        if not total_file.exists():  # a sweep launched by another sweeper
+            from experiments.sweepfolder import SweepError, expected_jobs
+
             try:
                 jobs: list | None = expected_jobs(sweep_dir)
             except SweepError:
                 jobs = None
-            tmp = sweep_dir / f".{_TOTAL}.{os.getpid()}"
+            tmp = sweep_dir / f".{JOBS_TOTAL_FILE}.{os.getpid()}"
             tmp.write_text(str(len(jobs)) if jobs is not None else "?")
             os.replace(tmp, total_file)
         # One short append per job: atomic on local file systems, so workers don't clash.
@@ -75,6 +80,8 @@ class SweepReport(Callback):
         Hydra discards a sweep's return values, so a non-zero exit is the only way to
         tell a script that the comparison is PARTIAL.
         """
+        from experiments.sweepfolder import GRAPH_CACHE, load_sweep, write_report
+
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return

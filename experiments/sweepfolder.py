@@ -90,7 +90,11 @@ def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
     Raises:
         SweepError: If ``multirun.yaml`` cannot be read.
     """
-    cfg = _multirun(sweep_dir)
+    return _jobs_of(_multirun(sweep_dir), sweep_dir)
+
+
+def _jobs_of(cfg, sweep_dir: Path) -> list[list[str]] | None:
+    """The job override lists of a sweep's ``multirun.yaml`` (None: no such file)."""
     if cfg is None:
         return None
     try:
@@ -190,8 +194,8 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
     check_sweep_folder(sweep_dir)
     problems: list[str] = []
     try:
-        expected = expected_jobs(sweep_dir)
         master = _multirun(sweep_dir)
+        expected = _jobs_of(master, sweep_dir)
     except SweepError as exc:
         problems.append(f"{exc}: the list of expected jobs is unknown")
         expected, master = None, None
@@ -246,9 +250,11 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
                 continue
             summary.pop("seed", None)
             rows.append({**base, "status": "done", "reason": "", **summary})
-            for c, v in reversed(base.items()):
-                ts.insert(0, c, v)
-            series.append(ts)
+            # The job's keys first, as columns of the run's length (one concat, not an
+            # insert per key: the same columns and dtypes).
+            columns = pd.DataFrame({c: [v] * len(ts) for c, v in base.items()},
+                                   index=ts.index)
+            series.append(pd.concat([columns, ts], axis=1))
         if failed:
             problems.append(f"failed: {rel}: {'; '.join(failed)}")
     runs = pd.DataFrame(rows)

@@ -6,9 +6,10 @@ Same grid as Hydra's basic sweeper (``hydra.sweeper.params`` and command-line li
 - every job's config is composed and validated before any job starts; a bad value
   stops the sweep with one line and exit 2, leaving nothing behind;
 - the sweep folder is locked and must be empty (unless ``experiments.resume`` resumes it);
-- jobs whose runs share graphs (arms of a comparison, same seeds) are computed as one
-  batch of the array engine by the first of them to start (``experiments.batchjobs``);
-  every job still writes its own folder and fails alone;
+- jobs whose runs share graphs (arms of a comparison, same seeds) are computed in
+  batches of the array engine, one chunk per job the launcher runs at once, by the jobs
+  that start first (``experiments.batchjobs``); every job still writes its own folder
+  and fails alone;
 - a failed job does not stop the sweep (Hydra's basic sweeper re-raises the first
   failure, so later batches and the comparison never run);
 - when a worker process dies (killed, out of memory) the launcher loses its whole batch;
@@ -55,6 +56,7 @@ class PeerbuySweeper(Sweeper):
     def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
         """Validate every job, claim the folder, then launch the jobs batch by batch."""
         from experiments import sweeping
+        from experiments.callbacks import JOBS_TOTAL_FILE
         from experiments.common import fail, validate_jobs
 
         assert self.config is not None and self.hydra_context is not None
@@ -72,19 +74,32 @@ class PeerbuySweeper(Sweeper):
             self._lock = sweeping.claim_folder(sweep_dir, what="sweep", reuse=resume)
         except sweeping.FolderError as exc:
             fail(str(exc))
-        for stale in (".jobs_total", ".jobs_done", sweeping.KILLED_FILE):
+        for stale in (".jobs_done", sweeping.KILLED_FILE):
             (sweep_dir / stale).unlink(missing_ok=True)  # from the launch being resumed
+        # For the progress lines, so that no job has to read the sweep's job list.
+        (sweep_dir / JOBS_TOTAL_FILE).write_text(str(len(jobs)))
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         from experiments.batchjobs import plan_batches
         from experiments.sweepfolder import GRAPH_CACHE
 
-        plan_batches(sweep_dir / GRAPH_CACHE, checked)  # jobs sharing graphs run as one batch
+        # Jobs sharing graphs run as batches, one chunk per worker of the launcher.
+        plan_batches(sweep_dir / GRAPH_CACHE, checked, workers=self._workers())
         os.environ[sweeping.LAUNCHER_PID_ENV] = str(os.getpid())  # workers watch this pid
         size = self.max_batch_size or len(jobs) or 1
         returns = []
         for start in range(0, len(jobs), size):
             returns.append(self._launch(jobs[start : start + size], start, sweep_dir))
         return returns
+
+    def _workers(self) -> int:
+        """How many jobs the launcher runs at once: its ``n_jobs`` (joblib) or the cores."""
+        assert self.config is not None
+        cores = os.cpu_count() or 1
+        n_jobs = OmegaConf.select(self.config, "hydra.launcher.n_jobs", default=None)
+        if not isinstance(n_jobs, int) or n_jobs == 0:
+            n_jobs = cores
+        workers = n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)  # joblib: -1 = all
+        return min(workers, self.max_batch_size or workers)
 
     def _launch(self, batch: list[list[str]], first: int, sweep_dir: Path) -> list[JobReturn]:
         from experiments import sweeping

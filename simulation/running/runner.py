@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from models.batched import BatchMarket, unbatchable
-from models.engines import ENGINE_CLASSES, Engine
 from models.graph import SocialGraph
 from models.market import TIMESERIES_COLUMNS
 from models.segments import segment_columns
@@ -22,8 +22,11 @@ from simulation.params import ENGINES, RunParams
 from simulation.running.allocator import prefer_heap
 from simulation.running.metrics import summarize
 
+if TYPE_CHECKING:  # the agent engine (Mesa) is imported only by a run that uses it
+    from models.engines import Engine
+
 __all__ = ["BATCH_MAX_CONSUMERS", "ENGINES", "RunParams", "RunResult", "batchable",
-           "resolve_engine", "run", "run_batch", "start_engine"]
+           "resolve_engine", "result_of", "run", "run_batch", "start_engine"]
 
 #: ``engine=auto`` uses the agent engine up to this many consumers, vectorized above.
 AUTO_AGENT_MAX_N = 1000
@@ -46,6 +49,8 @@ def start_engine(params: RunParams, graph: SocialGraph,
         strategies: Strategies instead of ``params.strategies`` (``()`` for a baseline
             twin facing the same draws).
     """
+    from models.engines import ENGINE_CLASSES
+
     engine = ENGINE_CLASSES[resolve_engine(params.engine, graph.n)]
     return engine(graph, params.consumer, params.product,
                   params.strategies if strategies is None else strategies, params.budget,
@@ -100,7 +105,7 @@ def run(
         model.step()
         if progress:
             progress(t + 1, params.steps)
-    return _result(params, graph, model, start)
+    return result_of(params, graph, model, start)
 
 
 #: A batch stacks at most this many consumers (more runs go in several batches), so its
@@ -161,7 +166,7 @@ def run_batch(
             if progress:
                 progress(t + 1, length)
         for i, (g, market) in opened.items():
-            out[i] = _result(runs[i], g, market, start)
+            out[i] = result_of(runs[i], g, market, start)
         opened.clear()
 
     stacked = 0
@@ -183,13 +188,28 @@ def run_batch(
     return out
 
 
-def _result(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
+#: Columns of the per-step table that are not counts.
+_MONEY_AND_RATING = ("avg_rating", "spend", "revenue")
+_COUNTS = [c for c in TIMESERIES_COLUMNS if c not in _MONEY_AND_RATING]
+
+
+def timeseries_table(records: Sequence[dict]) -> pd.DataFrame:
+    """The per-step table of an engine's records: counts as int64, the rest as inferred.
+
+    Built as one integer block (a sweep makes hundreds of these tables: converting
+    column by column cost more than a 10,000-consumer run's summary).
+    """
+    counts = pd.DataFrame(np.array([[r[c] for c in _COUNTS] for r in records], dtype=np.int64)
+                          .reshape(len(records), len(_COUNTS)), columns=_COUNTS)
+    rest = pd.DataFrame.from_records(records, columns=list(_MONEY_AND_RATING))
+    return pd.concat([counts, rest], axis=1)[list(TIMESERIES_COLUMNS)]
+
+
+def result_of(params: RunParams, graph: SocialGraph, model: Engine, start: float) -> RunResult:
     """The tables and summary of a run that has taken its steps."""
     engine = resolve_engine(params.engine, graph.n)
-    table = pd.DataFrame.from_records(model.records, columns=list(TIMESERIES_COLUMNS))
+    table = timeseries_table(model.records)
     final = model.end_state()
-    table = table.astype({c: "int64" for c in TIMESERIES_COLUMNS
-                          if c not in ("avg_rating", "spend", "revenue")})
     summary = {
         "seed": params.seed,
         "n": graph.n,
