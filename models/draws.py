@@ -111,6 +111,17 @@ _U_ROUNDS = ((np.uint64(30), np.uint64(_M1)), (np.uint64(27), np.uint64(_M2)))
 _U_31, _U_12 = np.uint64(31), np.uint64(12)
 
 
+def _mix_inplace(z: np.ndarray) -> None:
+    """``_mix`` of every uint64 in ``z``, in place (numpy wraps mod 2**64 as ``& _MASK``)."""
+    tmp = np.empty_like(z)
+    for shift, mult in _U_ROUNDS:
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        z *= mult
+    np.right_shift(z, _U_31, out=tmp)
+    z ^= tmp
+
+
 def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
     """``uniform`` from ``decision_base`` values: one for all ``consumer`` or one each.
 
@@ -119,13 +130,7 @@ def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
     z = consumer.astype(np.uint64)  # a copy: every step below works in place
     z *= _U_GOLDEN
     z += base
-    tmp = np.empty_like(z)
-    for shift, mult in _U_ROUNDS:
-        np.right_shift(z, shift, out=tmp)
-        z ^= tmp
-        z *= mult
-    np.right_shift(z, _U_31, out=tmp)
-    z ^= tmp
+    _mix_inplace(z)
     z >>= _U_12
     u = z.astype(np.float64)
     u += 0.5
@@ -137,13 +142,7 @@ def decision_bases(keys: np.ndarray, step: int, decision: int) -> np.ndarray:
     """``decision_base`` of many runs' keys (uint64) at once, in numpy (same numbers)."""
     z = keys.astype(np.uint64)
     z += np.uint64((_mix((step << 8) | int(decision)) * _GOLDEN) & _MASK)
-    tmp = np.empty_like(z)
-    for shift, mult in _U_ROUNDS:
-        np.right_shift(z, shift, out=tmp)
-        z ^= tmp
-        z *= mult
-    np.right_shift(z, _U_31, out=tmp)
-    z ^= tmp
+    _mix_inplace(z)
     return z
 
 

@@ -6,6 +6,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -271,18 +272,19 @@ def open_day(step: int, consumer: ConsumerParams, product: ProductParams, levers
 
 
 @functools.lru_cache(maxsize=4096)
-def _lever_probs(consumer: ConsumerParams, levers: Levers, segment: str | None) -> dict:
+def _lever_probs(consumer: ConsumerParams, levers: Levers,
+                 segment: str | None) -> MappingProxyType:
     """The day's probabilities that depend only on the consumers, the levers and the segment.
 
     Cached: the levers repeat from day to day, and the rulebook on Python scalars costs
-    more than the rest of a small market's day. Callers copy before changing the dict.
+    more than the rest of a small market's day. Read-only, as every caller shares it.
     """
     def post(satisfied: bool) -> float:
         return float(rules.post_prob(satisfied, consumer.share_prob, consumer.negative_share_prob,
                                      levers.share_multiplier, levers.positive_multiplier))
 
     aimed_elsewhere = levers.ad_segment is not None and levers.ad_segment != segment
-    return dict(
+    return MappingProxyType(dict(
         discovery=consumer.discovery_prob, ad_reach=0.0 if aimed_elsewhere else levers.ad_reach,
         impulse=consumer.impulse_prob, interest=consumer.interest_prob,
         forget=float(rules.scaled_prob(consumer.forget_prob, levers.forget_multiplier)),
@@ -293,7 +295,7 @@ def _lever_probs(consumer: ConsumerParams, levers: Levers, segment: str | None) 
         repurchase=float(rules.scaled_prob(consumer.repurchase_prob,
                                            levers.repurchase_multiplier)),
         dormancy=float(rules.scaled_prob(consumer.dormancy_prob, levers.dormancy_multiplier)),
-    )
+    ))
 
 
 def open_days(step: int, consumers, names, product: ProductParams, campaign, board, content):

@@ -92,29 +92,29 @@ class Group:
         """How many consumers the group holds."""
         return self.idx.size
 
+    def _heard(self, heard: np.ndarray | None):
+        """The group's entries of a day's dense exposure sums (0.0 when nobody was reached)."""
+        return 0.0 if heard is None else heard[self.idx]
+
     @property
     def heard_organic(self):
         """Today's sums of log(1 - p_contact) over organic positive posts seen (or 0.0)."""
-        heard = self.market._heard_organic
-        return 0.0 if heard is None else heard[self.idx]
+        return self._heard(self.market._heard_organic)
 
     @property
     def heard_sponsored(self):
         """The same over sponsored posts."""
-        heard = self.market._heard_sponsored
-        return 0.0 if heard is None else heard[self.idx]
+        return self._heard(self.market._heard_sponsored)
 
     @property
     def heard_negative(self):
         """The same over complaints (``models.complaints``)."""
-        heard = self.market._heard_negative
-        return 0.0 if heard is None else heard[self.idx]
+        return self._heard(self.market._heard_negative)
 
     @property
     def heard_content(self):
         """The same over extra content pieces seen (``models.content``)."""
-        heard = self.market.content.heard
-        return 0.0 if heard is None else heard[self.idx]
+        return self._heard(self.market.content.heard)
 
     @property
     def friend_balance(self) -> np.ndarray:

@@ -249,3 +249,22 @@ def test_engines_identical_with_content_types(graphs, network, seed):
     assert all(agent.content.created[t] > 0 for t in ("photo", "story", "q_and_a"))
     assert set(np.unique(agent.content.last_touch)) >= {-1, 0}
     assert vector.timeseries["spend"].sum() > 0
+
+
+def test_large_market_state_counts_equal_the_bincount(monkeypatch, graphs):
+    """Above ``_COUNT_BY_STATE_MIN`` consumers the array engine counts state by state; the
+    oracle is the agent engine's counts (and ``np.bincount``) on the same run."""
+    import models.vectorized as vz
+
+    seed = SEEDS[0]
+    params = RunParams(network=NETWORKS["ba_constant"], seed=seed, steps=STEPS,
+                       strategies=ALL)
+    graph = graphs[("ba_constant", seed)]
+    monkeypatch.setattr(vz, "_COUNT_BY_STATE_MIN", 0)  # every market counts state by state
+    agent, vector = _both(params, graph)
+    assert_same_run(agent, vector)
+    market = vz.VectorMarket(graph, rng=3)
+    for _ in range(20):
+        market.step()
+        np.testing.assert_array_equal(market.state_counts(),
+                                      np.bincount(market.state, minlength=len(vz.S)))
