@@ -3,8 +3,11 @@
 The array engine allocates a few arrays of the market's size every day (masks, uniforms, the
 day's exposure sums). glibc's malloc maps each allocation above 32 MB freshly (``mmap``) and
 unmaps it when freed, so the kernel zeroes every page again on first touch: at 10,000,000
-consumers about 13 s of system time in 90 days (measured: 61 -> 46 s CPU for the 90 steps,
-peak memory 3.1 -> 3.2 GB). Turning mmap off for the run's process serves them from the heap.
+consumers about 13 s of system time in 90 days. Measured on the 90 steps of a
+``VectorMarket`` of 10,000,000 (Barabasi-Albert m = 5, seed 0) with the same setting made
+from outside, ``GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=...``:
+47.7 user + 13.3 system -> 45.4 + 0.1 s CPU, peak memory 3.1 -> 3.2 GB. Turning mmap off
+for the run's process serves them from the heap.
 """
 
 from __future__ import annotations
