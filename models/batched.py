@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from models import draws
+from models import draws, journey
+from models.batchbooks import DIFFERS, BatchTally, RunBooks
 from models.content import ContentBook, ContentParams
 from models.draws import Decision
 from models.graph import SocialGraph
-from models.market import StepTally
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
 from models.vectorized import _DRAW_BLOCK, Group, VectorMarket
@@ -56,49 +56,30 @@ def _stack_csr(mats: Sequence[sp.csr_array]) -> sp.csr_array:
     return out
 
 
-class _BatchTally:
-    """A ``StepTally`` with one number per run (every field an array over the runs)."""
-
-    #: The counters (numbers); ``content_pieces`` (extra content types) stays empty, as a
-    #: batch takes default content only.
-    COUNTERS = tuple(f for f in dataclasses.fields(StepTally)
-                     if isinstance(f.default, int | float))
-
-    def __init__(self, runs: int) -> None:
-        for f in self.COUNTERS:
-            dtype = np.float64 if isinstance(f.default, float) else np.int64
-            setattr(self, f.name, np.zeros(runs, dtype=dtype))
-
-    def of_run(self, r: int) -> StepTally:
-        """Run ``r``'s tally, with the types a lone run has."""
-        return StepTally(**{f.name: type(f.default)(getattr(self, f.name)[r])
-                            for f in self.COUNTERS})
-
-
 class _BatchDay:
-    """The ``Day`` (or a part of it, ``path``) that consumers ``idx`` of a batch face.
+    """The ``Day`` (or a part of it, ``path``) that consumers ``idx`` (sorted) of a batch face.
 
     A value every run of the batch shares is returned as that run's own value (so the
     rulebook computes exactly what a lone run computes); one that differs is the per
     consumer array of each one's run value (elementwise arithmetic: the same bits).
     """
 
-    __slots__ = ("_batch", "_idx", "_path")
+    __slots__ = ("_batch", "_idx", "_path", "_sizes")
 
-    def __init__(self, batch: BatchMarket, idx: np.ndarray, path: tuple[str, ...] = ()) -> None:
-        self._batch, self._idx, self._path = batch, idx, path
+    def __init__(self, batch: BatchMarket, idx: np.ndarray, path: tuple[str, ...] = (),
+                 sizes: np.ndarray | None = None) -> None:
+        self._batch, self._idx, self._path, self._sizes = batch, idx, path, sizes
 
     def __getattr__(self, name: str):
         path = (*self._path, name)
-        shared, per_run = self._batch._day_value(path)
-        if shared is not _DIFFERS:
+        shared, per_run = self._batch.books.day_value(path)
+        if shared is not DIFFERS:
             return shared
+        if self._sizes is None:  # consumers per run (idx is sorted), counted once per group
+            self._sizes = np.diff(np.searchsorted(self._idx, self._batch._offsets))
         if per_run is None:  # a part that differs between runs (levers): look inside
-            return _BatchDay(self._batch, self._idx, path)
-        return per_run[self._batch._run_of[self._idx]]
-
-
-_DIFFERS = object()
+            return _BatchDay(self._batch, self._idx, path, self._sizes)
+        return np.repeat(per_run, self._sizes)
 
 
 class _BatchGroup(Group):
@@ -112,16 +93,19 @@ class _BatchGroup(Group):
         return self.count_of(None)
 
     def count_of(self, flags: np.ndarray | None) -> np.ndarray:
-        """How many of the group's ``flags`` are set, per run."""
-        m = self.market
-        runs = m._run_of[self.idx if flags is None else self.idx[flags]]
-        return np.bincount(runs, minlength=m.runs)
+        """How many of the group's ``flags`` are set, per run (``idx`` is sorted)."""
+        chosen = self.idx if flags is None else self.idx[flags]
+        return np.diff(np.searchsorted(chosen, self.market._offsets))
 
     def total_of(self, values: np.ndarray) -> np.ndarray:
-        """Per run, the sum of the group's ``values`` (``np.sum`` of each run's slice)."""
-        m = self.market
-        bounds = np.searchsorted(self.idx, m._offsets)
-        return np.array([np.sum(values[lo:hi]) for lo, hi in itertools.pairwise(bounds)])
+        """Per run, the sum of the group's ``values`` (``np.sum`` of each run's slice).
+
+        Run by run: a sum over segments (``np.add.reduceat``) groups the additions
+        otherwise, so it differs from a lone run's ``np.sum`` in the last bits.
+        """
+        bounds = np.searchsorted(self.idx, self.market._offsets).tolist()
+        add = np.add.reduce  # np.sum without its Python wrapper (0.0 for an empty slice)
+        return np.array([add(values[lo:hi]) for lo, hi in itertools.pairwise(bounds)])
 
 
 class BatchMarket(VectorMarket):
@@ -135,15 +119,18 @@ class BatchMarket(VectorMarket):
     what a ``VectorMarket`` holds per consumer (a public array of length n) or per tie (a
     CSR n x n array) is stacked without being named here, so new mechanics carry over.
     What differs per run is handled in the hooks: the uniforms (each run's key, local
-    indices), the ``Day`` (``_BatchDay``), the tally (one count per run); levers, review
-    board, money and records stay with each run's own ``VectorMarket`` in ``members``.
+    indices), the ``Day`` (``_BatchDay``), the tally (one count per run), and the runs'
+    books (``books``: state counts, review boards, money, records), kept as arrays over
+    the runs so that a day's books cost one pass for all of them, not one per run.
 
     Args:
         runs: The runs, or their ``VectorMarket`` at day 0 (taken over, not copied).
 
     Attributes:
         members: One ``VectorMarket`` per run, holding views of the stacked arrays: read
-            its ``records`` and ``end_state()`` as a lone run's (do not step it).
+            its ``records`` and ``end_state()`` as a lone run's (do not step it; its
+            ``day``, ``days`` and ``tally`` stay at day 0).
+        books: The runs' books (``batchbooks.RunBooks``).
         runs: How many runs.
     """
 
@@ -182,9 +169,9 @@ class BatchMarket(VectorMarket):
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(total, dtype=bool)
         self._reached = np.zeros(0, dtype=np.int64)
-        self._days: dict[tuple[str, ...], tuple] = {}
         self._bases: dict[Decision, np.ndarray] = {}
-        self.tally = _BatchTally(self.runs)
+        self.tally = BatchTally(self.runs)
+        self.books = RunBooks(self.members, self.state, self._run_of)
         # Default content only (checked above): no extra pieces, nothing to spread or track;
         # each member's own book still applies its levers and counts its pieces.
         self.content = ContentBook(ContentParams(), total, 0, first.consumer.persuasion)
@@ -206,26 +193,6 @@ class BatchMarket(VectorMarket):
 
     def _day_of(self, idx: np.ndarray):
         return _BatchDay(self, idx)
-
-    def _day_value(self, path: tuple[str, ...]) -> tuple:
-        """``(shared value or _DIFFERS, per-run array or None)`` of ``day.<path>`` today."""
-        got = self._days.get(path)
-        if got is None:
-            values = []
-            for m in self.members:
-                v = m.day
-                for name in path:
-                    v = getattr(v, name)
-                values.append(v)
-            first = values[0]
-            if all(type(v) is type(first) and v == first for v in values[1:]):
-                got = (first, None)
-            elif dataclasses.is_dataclass(first):
-                got = (_DIFFERS, None)
-            else:
-                got = (_DIFFERS, np.array(values))
-            self._days[path] = got
-        return got
 
     def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
         """Run r's uniforms for its consumers ``idx - offset[r]`` (``idx`` sorted).
@@ -252,23 +219,22 @@ class BatchMarket(VectorMarket):
         per_run = np.diff(np.searchsorted(idx, self._offsets))  # idx is sorted
         return draws.uniform_at(np.repeat(shifted, per_run), idx)
 
-    # --- the per-run parts of a day -------------------------------------------------
+    # --- the per-run parts of a day: the runs' books (``models.batchbooks``) ---------
     def _open(self) -> None:
-        for m in self.members:
-            m._open()
         self.steps += 1
-        self._days.clear()
+        self.books.open(self.steps)
         self._bases.clear()
-        self.tally = _BatchTally(self.runs)
+        self.tally = BatchTally(self.runs)
+
+    def _settle(self, moves: list[tuple[journey.Move, np.ndarray]]) -> None:
+        super()._settle(moves)
+        self.books.count_moves(moves, self._offsets)
 
     def _close_day(self) -> None:
-        for r, m in enumerate(self.members):
-            m.tally = self.tally.of_run(r)
-            m._close_day()
+        self.books.close(self.tally)
 
     def _record(self) -> None:
-        for m in self.members:
-            m._record()
+        self.books.record(self.steps, self.tally)
 
     @property
     def record(self):

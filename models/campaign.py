@@ -10,6 +10,7 @@ campaign only calls them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,15 @@ class Levers:
     content_boost: tuple[tuple[str, float], ...] = ()
     #: ``(content type, reach per day)`` of paid amplification (``models.content``).
     amplify: tuple[tuple[str, float], ...] = ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _levers(values: tuple) -> Levers:
+    """The ``Levers`` of ``(field, type, value)`` triples, made once.
+
+    Levers repeat from day to day and from run to run: made once, they cost a lookup.
+    """
+    return Levers(**{k: v for k, _, v in values})
 
 
 @dataclass
@@ -156,7 +166,7 @@ class Campaign:
         values: dict[str, float | bool] = {}
         for s in self.strategies:
             values.update(s.levers(self, step))
-        return Levers(**values)
+        return _levers(tuple((k, type(v), v) for k, v in values.items()))
 
     def settle(self, levers: Levers, tally) -> float:
         """End a step: each strategy pays its per-event costs for today's ``tally``.

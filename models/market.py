@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,12 @@ class ReviewBoard:
 
     def average(self) -> float:
         """Raw mean star rating of visible reviews (NaN with none)."""
-        return self.total / self.count if self.count else math.nan
+        return average_rating(self.count, self.total)
+
+
+def average_rating(count: int, total: float) -> float:
+    """Raw mean star rating of ``count`` reviews whose stars sum to ``total`` (NaN with none)."""
+    return total / count if count else math.nan
 
 
 def step_record(
@@ -93,21 +99,31 @@ def step_record(
     price: float,
 ) -> dict[str, float]:
     """One row of the per-step table (see ``TIMESERIES_COLUMNS``)."""
-    purchases = tally.new_adopters + tally.repurchases
-    row: dict[str, float] = {"step": step}
-    row.update(zip(STATE_COLUMNS, (int(c) for c in state_counts), strict=True))
-    row.update(
-        new_adopters=tally.new_adopters,
-        adopters=adopters,
-        purchases=purchases,
-        reviews=board.count,
-        avg_rating=board.average(),
-        shares_positive=tally.shares_positive,
-        shares_negative=tally.shares_negative,
-        spend=spend,
-        revenue=purchases * price,
-    )
-    return row
+    return step_rows(step, np.asarray(state_counts)[np.newaxis], [tally.new_adopters],
+                     [tally.repurchases], [adopters], [board.count], [board.average()],
+                     [tally.shares_positive], [tally.shares_negative], [spend], [price])[0]
+
+
+def step_rows(step: int, state_counts: np.ndarray, new_adopters, repurchases, adopters,
+              reviews, ratings, shares_positive, shares_negative, spends,
+              prices) -> list[dict[str, float]]:
+    """The rows of several runs on day ``step``: ``step_record`` of each, built column-wise.
+
+    ``state_counts`` holds one row of counts per journey state per run; every other
+    argument one Python number per run (the tally's counts, the adopters, the review
+    board's count and ``ReviewBoard.average``, the day's spend, the price), so each row
+    holds the types a lone run's has.
+    """
+    counts = np.asarray(state_counts)
+    if counts.ndim != 2 or counts.shape[1] != len(STATE_COLUMNS):
+        raise ValueError(f"state counts of shape {counts.shape}: need one count per journey "
+                         f"state ({len(STATE_COLUMNS)}) per run")
+    purchases = [new + again for new, again in zip(new_adopters, repurchases, strict=True)]
+    revenue = [n * price for n, price in zip(purchases, prices, strict=True)]
+    columns = zip([step] * len(purchases), *counts.T.tolist(), new_adopters, adopters,
+                  purchases, reviews, ratings, shares_positive, shares_negative, spends,
+                  revenue, strict=True)
+    return list(map(dict, map(zip, itertools.repeat(TIMESERIES_COLUMNS), columns)))
 
 
 @dataclass
