@@ -181,7 +181,7 @@ class BatchMarket(VectorMarket):
         self._active = self._posters = np.zeros(0, dtype=np.int64)
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(total, dtype=bool)
-        self._reached = np.zeros(0, dtype=np.int64)
+        self._reached_any = False
         self._days: dict[tuple[str, ...], tuple] = {}
         self._bases: dict[Decision, np.ndarray] = {}
         self.tally = _BatchTally(self.runs)

@@ -158,8 +158,8 @@ class VectorMarket:
       in ``_decide``, cleared in ``_settle`` after every decision has read it.
     - ``_heard_organic``, ``_heard_sponsored`` (``_expose``): dense sums of
       log(1 - p_contact) over today's positive posts, or None without such posts.
-    - ``_reached`` (``_expose``): followers reached by a positive post, sorted;
-      ``_reach_mark`` is all False outside ``_expose``.
+    - ``_reach_mark`` (``_expose``): flags the followers reached by a positive post (or
+      extra content); ``_reached_any``: whether anybody was. Cleared in ``_settle``.
 
     Args:
         graph: The social graph.
@@ -241,7 +241,7 @@ class VectorMarket:
         self._heard_organic = self._heard_sponsored = self._heard_negative = None
         self._complainers = self._answered = self._recovering = np.zeros(0, dtype=np.int64)
         self._reach_mark = np.zeros(n, dtype=bool)
-        self._reached = np.zeros(0, dtype=np.int64)
+        self._reached_any = False
         self._receivers = graph.receivers
 
         # Exposure weights log(1 - persuasion * w) per tie (organic) and, for seeded
@@ -394,16 +394,14 @@ class VectorMarket:
                 levers, self._uniform(Decision.RECOVERY, who))]
 
     def _expose(self, organic: np.ndarray, sponsored: np.ndarray) -> None:
-        """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reached``."""
+        """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reach_mark``."""
         self._heard_organic = self._scatter(organic, self._log_senders)
         self._heard_sponsored = self._scatter(sponsored, self._log_sponsored)
         self._heard_negative = self._scatter_complaints()
         book = self.content
         content = book.spread() if book.active else book.reached
         self._reach_mark[content] = True
-        self._reached = np.flatnonzero(self._reach_mark) \
-            if organic.size or sponsored.size or content.size else organic
-        self._reach_mark[self._reached] = False
+        self._reached_any = bool(organic.size or sponsored.size or content.size)
         if book.params.track:
             book.touch(self.day, self.has_product, organic, self._in_state(S.RESEARCHING))
 
@@ -495,11 +493,8 @@ class VectorMarket:
         if choice.quiet is None:
             return None
         may_move = u < choice.bound(day)
-        if choice.sees_posts and self._reached.size:
-            exposed = self._reached[self.state[self._reached] == int(choice.state)]
-            if len(self.days) > 1:
-                exposed = exposed[self.segment[exposed] == self.segment[idx[0]]]
-            may_move[np.searchsorted(idx, exposed)] = True
+        if choice.sees_posts and self._reached_any:
+            may_move |= self._reach_mark[idx]
         return np.flatnonzero(may_move)
 
     def _review(self) -> None:
@@ -525,6 +520,9 @@ class VectorMarket:
                     journey.book(move, self._group(who),
                                  self._day_of(who) if day is None else day, tally)
         self.posted[self._posters] = False
+        if self._reached_any:
+            self._reach_mark[:] = False
+            self._reached_any = False
         if self._recovering.size:
             complaints.book_recovery(self._group(self._recovering), tally)
 
@@ -545,15 +543,24 @@ class VectorMarket:
     def _friend_balance(self, idx: np.ndarray) -> np.ndarray:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double).
 
-        Gathered for consumers ``idx`` only, adding each one's owning sources in
-        increasing index order, as the agent engine does.
+        Gathered for consumers ``idx`` only, adding each one's sources in increasing index
+        order, as the agent engine does. The rows of ``idx`` are copied out of the receivers
+        layout (scipy's row indexing, in C), each tie's term is computed in numpy, and one
+        product with a vector of ones adds each row's terms in stored order: a source who
+        does not own the product adds a zero term, which leaves every sum's bits as they
+        are, and ``term * 1.0`` is exact even where the compiler fuses multiply and add.
         """
-        r = self._receivers
-        pos, which = _row_entries(r.indptr, idx)
-        src = r.indices[pos]
-        own = self.has_product[src]
-        src, pos, which = src[own], pos[own], which[own]
-        shared = self.posted[src].astype(np.float64)
-        terms = r.data[pos] * rules.friend_opinion(self.satisfied[src], shared)
-        return np.bincount(which, weights=terms, minlength=idx.size)
+        rows = self._receivers[idx]
+        src = rows.indices
+        opinion = rules.friend_opinion(self.satisfied[src], self.posted[src].astype(np.float64))
+        opinion *= self.has_product[src]
+        rows.data = rows.data * opinion
+        return rows @ self._ones()
 
+    def _ones(self) -> np.ndarray:
+        """A read-only vector of n ones (kept: a batch's n is large)."""
+        ones = self.__dict__.get("_ones_n")
+        if ones is None:
+            ones = self._ones_n = np.ones(self._receivers.shape[1])
+            ones.flags.writeable = False
+        return ones
