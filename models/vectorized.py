@@ -408,15 +408,16 @@ class VectorMarket:
     def _scatter(self, posters: np.ndarray, senders: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
 
-        ``posters`` are sorted, so each consumer's terms are added in increasing source
-        order (``np.bincount`` adds sequentially), as the agent engine does.
+        The posters' rows are copied out (scipy's row indexing, in C) and summed into their
+        followers by one product with a vector of ones, which runs through the rows in
+        order: ``posters`` are sorted, so each consumer's terms are added in increasing
+        source order, as the agent engine does (``term * 1.0`` is exact, fused or not).
         """
         if not posters.size:
             return None
-        pos, _ = _row_entries(senders.indptr, posters)
-        reached = senders.indices[pos]
-        self._reach_mark[reached] = True
-        return np.bincount(reached, weights=senders.data[pos], minlength=self._reach_mark.size)
+        rows = senders[posters]
+        self._reach_mark[rows.indices] = True
+        return rows.T @ np.ones(posters.size)
 
     def _scatter_complaints(self) -> np.ndarray | None:
         """Sum of log(1 - p) over today's complaints each consumer sees (None: none, or off).
