@@ -12,10 +12,10 @@ from enum import IntEnum
 import numpy as np
 import scipy.sparse as sp
 
-from models import complaints, journey, rules
+from models import complaints, draws, journey, rules
 from models.campaign import Levers
 from models.content import ContentBook, ContentParams
-from models.draws import Decision, uniform
+from models.draws import Decision
 from models.graph import SocialGraph
 from models.journey import JourneyState
 from models.market import (
@@ -41,13 +41,13 @@ _COUNT_BY_STATE_MIN = 100_000
 _CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
 
-def _draw(key: int, step: int, decision: Decision, idx: np.ndarray) -> np.ndarray:
-    """``draws.uniform`` for many consumers, hashed block by block (same numbers)."""
+def _blocked(hash_block, idx: np.ndarray, dtype) -> np.ndarray:
+    """``hash_block(idx)`` computed ``_DRAW_BLOCK`` consumers at a time (same numbers)."""
     if idx.size <= _DRAW_BLOCK:
-        return uniform(key, step, decision, idx)
-    out = np.empty(idx.size)
+        return hash_block(idx)
+    out = np.empty(idx.size, dtype=dtype)
     for lo in range(0, idx.size, _DRAW_BLOCK):
-        out[lo:lo + _DRAW_BLOCK] = uniform(key, step, decision, idx[lo:lo + _DRAW_BLOCK])
+        out[lo:lo + _DRAW_BLOCK] = hash_block(idx[lo:lo + _DRAW_BLOCK])
     return out
 
 
@@ -324,8 +324,15 @@ class VectorMarket:
     def _day_of(self, idx: np.ndarray):
         return self.day
 
+    def _hashed(self, decision: Decision, idx: np.ndarray, at) -> np.ndarray:
+        """``at(base, idx)`` for today's ``decision`` (``draws.uniform_at`` or ``bits_at``)."""
+        base = np.uint64(draws.decision_base(self.key, self.steps, decision))
+        return _blocked(lambda block: at(base, block), idx,
+                        np.float64 if at is draws.uniform_at else np.uint64)
+
     def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
-        return _draw(self.key, self.steps, decision, idx)
+        """Consumers ``idx``'s uniforms for ``decision`` today (``draws.uniform``)."""
+        return self._hashed(decision, idx, draws.uniform_at)
 
     def _open(self) -> None:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
@@ -451,13 +458,15 @@ class VectorMarket:
             for day, idx in self._segment_groups(everyone):
                 if not idx.size:
                     continue
-                u = self._uniform(choice.draw, idx)
-                pick = self._candidates(choice, self._day_of(idx) if day is None else day,
-                                        idx, u)
-                if pick is not None:
+                if choice.quiet is None:
+                    u = self._uniform(choice.draw, idx)
+                else:  # a rare event: pick who may move from the hashes, then their uniforms
+                    bits = self._hashed(choice.draw, idx, draws.bits_at)
+                    pick = self._candidates(choice, self._day_of(idx) if day is None else day,
+                                            idx, bits)
                     if not pick.size:
                         continue
-                    idx, u = idx[pick], u[pick]
+                    idx, u = idx[pick], draws.uniform_of(bits[pick])
                 day = self._day_of(idx) if day is None else day  # after the pick (a batch)
                 outcome = choice.outcome(day, self._group(idx), u)  # an array, as u is
                 moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
@@ -485,15 +494,14 @@ class VectorMarket:
         return np.flatnonzero(self.state == code)
 
     def _candidates(self, choice: journey.Choice, day, idx: np.ndarray,
-                    u: np.ndarray) -> np.ndarray | None:
-        """Positions in ``idx`` that may move (None: all): the exact rare-event shortcut.
+                    bits: np.ndarray) -> np.ndarray:
+        """Positions in ``idx`` that may move: the exact rare-event shortcut.
 
         Only uniforms below the choice's quiet bound can trigger an event for a consumer
-        who saw no post; consumers reached by a post are always evaluated.
+        who saw no post (compared on the hashes ``bits``: ``draws.below``); consumers
+        reached by a post are always evaluated.
         """
-        if choice.quiet is None:
-            return None
-        may_move = u < choice.bound(day)
+        may_move = draws.below(bits, choice.bound(day))
         if choice.sees_posts and self._reached_any:
             may_move |= self._reach_mark[idx]
         return np.flatnonzero(may_move)
