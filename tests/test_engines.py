@@ -25,6 +25,7 @@ from models.strategies import (
     ReplyToComplaints,
     ShareButtons,
 )
+from models.vectorized import VectorMarket
 from simulation.networks.generators import NetworkParams, build_network
 from simulation.running.progress import terminal_progress
 from simulation.running.runner import RunParams, run
@@ -171,6 +172,20 @@ def test_rare_event_shortcut_matches_full_evaluation(monkeypatch, engine):
     pd.testing.assert_frame_equal(shortcut.timeseries, full.timeseries, check_exact=True)
     ts = full.timeseries
     assert ts["dormant"].iloc[-1] > 0 and ts["purchases"].sum() > ts["new_adopters"].sum()
+
+
+def test_reach_marks_last_one_day():
+    """The shortcut evaluates a consumer reached by today's posts; a mark left from an
+    earlier day would not change a number (see above) but would evaluate ever more
+    consumers: the marks are cleared at the end of every day."""
+    graph = build_network(NetworkParams(name="barabasi_albert", n=300, m=3), 0)
+    market = VectorMarket(graph, strategies=(InfluencerSeeding(k=10),), rng=0)
+    reached_days = 0
+    for _ in range(30):
+        market.step()
+        reached_days += market.records[-1]["shares_positive"] > 0
+        assert not market._reach_mark.any() and not market._reached_any
+    assert reached_days > 5  # (posts did reach consumers on many days)
 
 
 def test_different_seeds_give_different_trajectories(graphs):
