@@ -199,7 +199,7 @@ class RunBooks:
         shown = rules.shown_rating(count, self.board_total, self._prior_rating,
                                    self._prior_weight)
         return {("shown_rating",): _shared_or_not(shown, float),
-                ("review_count",): _shared_or_not(count, int)}
+                ("review_count",): _shared_or_not(count.copy(), int)}  # the day's, kept
 
     def day_value(self, path: tuple[str, ...]) -> tuple:
         """``(value every run shares or DIFFERS, per-run array or None)`` of ``day.<path>``.
