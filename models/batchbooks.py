@@ -47,7 +47,7 @@ class BatchTally:
                         if isinstance(f.default, float))
 
     def __init__(self, runs: int) -> None:
-        ints = iter(np.zeros((len(self.COUNTERS), runs), dtype=np.int64))
+        ints = iter(np.zeros((len(self.COUNTERS) - len(self._FLOATS), runs), dtype=np.int64))
         floats = iter(np.zeros((len(self._FLOATS), runs)))
         for name in self.COUNTERS:
             setattr(self, name, next(floats if name in self._FLOATS else ints))
@@ -108,7 +108,8 @@ class RunBooks:
         # Arms: runs of equal consumer and product parameters (their Days agree but for
         # the board, levers and contract).
         arms: dict[tuple, int] = {}
-        self._arm_of = [arms.setdefault((m.segment_consumers, m.product), len(arms))
+        self._arm_of = [arms.setdefault((m.segment_consumers, m.segment_names, m.product),
+                                        len(arms))
                         for m in members]
         self._arm_runs = {a: r for r, a in reversed(list(enumerate(self._arm_of)))}
         self._templates: dict[tuple, Day] = {}
@@ -190,7 +191,8 @@ class RunBooks:
         if day is None:
             m = self.members[self._arm_runs[arm]]
             day = self._templates[key] = open_day(step, m.segment_consumers[0], m.product,
-                                                  levers, seeding, m.board)
+                                                  levers, seeding, m.board,
+                                                  m.segment_names[0])
         return day
 
     def _board_values(self) -> dict[tuple[str, ...], tuple]:
