@@ -239,7 +239,8 @@ class RunBooks:
         moved = [(who, _MOVES[id(move)]) for move, who in moves
                  if who.size and id(move) in _MOVES]
         if moved:  # movers per (move, run), times each move's change of the counts
-            per_run = np.diff([np.searchsorted(who, offsets) for who, _ in moved])
+            per_run = (np.array([[who.size] for who, _ in moved]) if self.runs == 1 else
+                       np.diff([np.searchsorted(who, offsets) for who, _ in moved]))
             self.counts += per_run.T @ np.array([change for _, change in moved])
 
     def close(self, tally: BatchTally) -> None:
