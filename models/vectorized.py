@@ -519,9 +519,9 @@ class VectorMarket:
         """Customers who may review (``journey.may_review``) write their review, perhaps."""
         active = self._active
         idx = active[journey.may_review(self._day_of(active), self._group(active))]
-        u = self._uniform(Decision.REVIEW, idx)
-        wrote = idx[u < (self._day_of(idx).review if len(self.days) == 1 else
-                         np.array([d.review for d in self.days])[self.segment[idx]])]
+        bits = self._hashed(Decision.REVIEW, idx, draws.bits_at)  # (u < p, on the hashes)
+        wrote = idx[draws.below(bits, self._day_of(idx).review if len(self.days) == 1 else
+                                np.array([d.review for d in self.days])[self.segment[idx]])]
         if wrote.size:
             journey.book_reviews(self._group(wrote), self.tally)
 
