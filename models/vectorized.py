@@ -37,6 +37,9 @@ S = JourneyState
 _DRAW_BLOCK = 65_536
 #: From this many consumers on, ``state_counts`` counts state by state (see there).
 _COUNT_BY_STATE_MIN = 100_000
+#: From this many rows on (posters, researching consumers), their ties are summed by scipy:
+#: one C pass each, after a fixed cost of about 0.1-0.2 ms that numpy's passes beat below.
+_SCIPY_ROWS_MIN = 2_500
 #: The customers' state codes as plain ints.
 _CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
@@ -415,16 +418,22 @@ class VectorMarket:
     def _scatter(self, posters: np.ndarray, senders: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
 
-        The posters' rows are copied out (scipy's row indexing, in C) and summed into their
-        followers by one product with a vector of ones, which runs through the rows in
-        order: ``posters`` are sorted, so each consumer's terms are added in increasing
-        source order, as the agent engine does (``term * 1.0`` is exact, fused or not).
+        ``posters`` are sorted and their rows are summed into their followers in order, so
+        each consumer's terms are added in increasing source order, as the agent engine
+        does: by ``np.bincount`` over the rows' entries, or, from ``_SCIPY_ROWS_MIN``
+        posters on, by scipy (the rows copied out and one product with ones, each one C
+        pass; ``term * 1.0`` is exact, fused or not).
         """
         if not posters.size:
             return None
-        rows = senders[posters]
-        self._reach_mark[rows.indices] = True
-        return rows.T @ np.ones(posters.size)
+        if posters.size >= _SCIPY_ROWS_MIN:
+            rows = senders[posters]
+            self._reach_mark[rows.indices] = True
+            return rows.T @ np.ones(posters.size)
+        pos, _ = _row_entries(senders.indptr, posters)
+        reached = senders.indices[pos]
+        self._reach_mark[reached] = True
+        return np.bincount(reached, weights=senders.data[pos], minlength=self._reach_mark.size)
 
     def _scatter_complaints(self) -> np.ndarray | None:
         """Sum of log(1 - p) over today's complaints each consumer sees (None: none, or off).
@@ -510,9 +519,9 @@ class VectorMarket:
         """Customers who may review (``journey.may_review``) write their review, perhaps."""
         active = self._active
         idx = active[journey.may_review(self._day_of(active), self._group(active))]
-        u = self._uniform(Decision.REVIEW, idx)
-        wrote = idx[u < (self._day_of(idx).review if len(self.days) == 1 else
-                         np.array([d.review for d in self.days])[self.segment[idx]])]
+        bits = self._hashed(Decision.REVIEW, idx, draws.bits_at)  # (u < p, on the hashes)
+        wrote = idx[draws.below(bits, self._day_of(idx).review if len(self.days) == 1 else
+                                np.array([d.review for d in self.days])[self.segment[idx]])]
         if wrote.size:
             journey.book_reviews(self._group(wrote), self.tally)
 
@@ -553,17 +562,25 @@ class VectorMarket:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double).
 
         Gathered for consumers ``idx`` only, adding each one's sources in increasing index
-        order, as the agent engine does. The rows of ``idx`` are copied out of the receivers
-        layout (scipy's row indexing, in C), each tie's term is computed in numpy, and one
-        product with a vector of ones adds each row's terms in stored order: a source who
-        does not own the product adds a zero term, which leaves every sum's bits as they
-        are, and ``term * 1.0`` is exact even where the compiler fuses multiply and add.
+        order, as the agent engine does. Every tie of ``idx`` gets its term, computed in
+        numpy: a source who does not own the product adds a zero term, which leaves the
+        sum's bits as they are. The terms are added row by row by ``np.bincount`` or, from
+        ``_SCIPY_ROWS_MIN`` consumers on, by scipy (their rows copied out and one product
+        with ones: ``term * 1.0`` is exact even where multiply and add are fused).
         """
-        rows = self._receivers[idx]
-        src = rows.indices
-        opinion = rules.friend_opinion(self.satisfied[src], self.posted[src].astype(np.float64))
-        opinion *= self.has_product[src]
-        rows.data = rows.data * opinion
+        r = self._receivers
+        if idx.size >= _SCIPY_ROWS_MIN:
+            rows = r[idx]
+            src, weight = rows.indices, rows.data
+        else:
+            pos, which = _row_entries(r.indptr, idx)
+            src, weight = r.indices[pos], r.data[pos]
+        terms = rules.friend_opinion(self.satisfied[src], self.posted[src].astype(np.float64))
+        terms *= self.has_product[src]
+        terms *= weight  # (w * opinion, as the agent engine: a product is commutative)
+        if idx.size < _SCIPY_ROWS_MIN:
+            return np.bincount(which, weights=terms, minlength=idx.size)
+        rows.data = terms
         return rows @ self._ones()
 
     def _ones(self) -> np.ndarray:
