@@ -150,3 +150,12 @@ def test_sweepbench_splits_a_sweeps_output_into_phases_and_refuses_a_bad_repeat(
     assert gaps == [2.0, 7.0, 1.0, 3.0, 1.0] and "1.50 cores busy" in text
     assert sweepbench.main(["--repeat", "0"]) == 2
     assert "--repeat = 0" in capsys.readouterr().err
+
+
+def test_sweepbench_times_loading_in_a_fresh_process():
+    """A module already loaded costs nothing; a fresh interpreter's start-up is counted."""
+    from experiments import sweepbench
+
+    cpu, wall = sweepbench._fresh_import((), ("json",))
+    again, _ = sweepbench._fresh_import(("json",), ("json",))
+    assert cpu > 0.005 and wall > 0.005 and 0 <= again < cpu
