@@ -19,7 +19,7 @@ from models.graph import SocialGraph
 from models.market import StepTally
 from models.params import ConsumerParams, ProductParams
 from models.strategies import Strategy
-from models.vectorized import _DRAW_BLOCK, Group, VectorMarket
+from models.vectorized import Group, VectorMarket, _blocked
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,7 +181,7 @@ class BatchMarket(VectorMarket):
         self._active = self._posters = np.zeros(0, dtype=np.int64)
         self._heard_organic = self._heard_sponsored = None
         self._reach_mark = np.zeros(total, dtype=bool)
-        self._reached = np.zeros(0, dtype=np.int64)
+        self._reached_any = False
         self._days: dict[tuple[str, ...], tuple] = {}
         self._bases: dict[Decision, np.ndarray] = {}
         self.tally = _BatchTally(self.runs)
@@ -227,8 +227,8 @@ class BatchMarket(VectorMarket):
             self._days[path] = got
         return got
 
-    def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
-        """Run r's uniforms for its consumers ``idx - offset[r]`` (``idx`` sorted).
+    def _hashed(self, decision: Decision, idx: np.ndarray, at) -> np.ndarray:
+        """Run r's hashes for its consumers ``idx - offset[r]`` (``idx`` sorted).
 
         The hash starts from ``local * GOLDEN + base[r]`` (mod 2**64), which is
         ``idx * GOLDEN + (base[r] - offset[r] * GOLDEN)``: one base per run, shifted, and
@@ -239,18 +239,15 @@ class BatchMarket(VectorMarket):
             base = draws.decision_bases(self._keys, self.steps, decision)
             shifted = self._bases[decision] = base - self._offsets[:-1].astype(np.uint64) \
                 * np.uint64(draws.GOLDEN)
-        if idx.size <= _DRAW_BLOCK:
-            return self._hash(shifted, idx)
-        out = np.empty(idx.size)
-        for lo in range(0, idx.size, _DRAW_BLOCK):
-            out[lo:lo + _DRAW_BLOCK] = self._hash(shifted, idx[lo:lo + _DRAW_BLOCK])
-        return out
-
-    def _hash(self, shifted: np.ndarray, idx: np.ndarray) -> np.ndarray:
         if self.runs == 1:
-            return draws.uniform_at(shifted[0], idx)
-        per_run = np.diff(np.searchsorted(idx, self._offsets))  # idx is sorted
-        return draws.uniform_at(np.repeat(shifted, per_run), idx)
+            return _blocked(lambda block: at(shifted[0], block), idx,
+                            np.float64 if at is draws.uniform_at else np.uint64)
+
+        def hash_block(block: np.ndarray) -> np.ndarray:
+            per_run = np.diff(np.searchsorted(block, self._offsets))  # block is sorted
+            return at(np.repeat(shifted, per_run), block)
+
+        return _blocked(hash_block, idx, np.float64 if at is draws.uniform_at else np.uint64)
 
     # --- the per-run parts of a day -------------------------------------------------
     def _open(self) -> None:

@@ -109,6 +109,7 @@ def uniform(key, step, decision, consumer):
 _U_GOLDEN = np.uint64(_GOLDEN)
 _U_ROUNDS = ((np.uint64(30), np.uint64(_M1)), (np.uint64(27), np.uint64(_M2)))
 _U_31, _U_12 = np.uint64(31), np.uint64(12)
+_HALF_SCALE = 0.5 * _SCALE
 
 
 def _mix_inplace(z: np.ndarray) -> None:
@@ -122,20 +123,55 @@ def _mix_inplace(z: np.ndarray) -> None:
     z ^= tmp
 
 
+def bits_at(base, consumer: np.ndarray) -> np.ndarray:
+    """The 64-bit hashes behind ``uniform_at`` (``uniform_of`` turns them into uniforms).
+
+    ``consumer`` holds non-negative indices; as uint64 they hash exactly as ``uniform``.
+    """
+    as_u64 = consumer.view(np.uint64) if consumer.dtype == np.int64 else consumer.astype(
+        np.uint64)
+    z = np.multiply(as_u64, _U_GOLDEN)  # a new array: every step below works in place
+    z += base
+    _mix_inplace(z)
+    return z
+
+
+def uniform_of(bits: np.ndarray) -> np.ndarray:
+    """The uniforms of ``bits_at`` hashes (``bits`` is overwritten)."""
+    bits >>= _U_12
+    # (z + 0.5) * 2**-52 as z * 2**-52 + 2**-53: both exact for z < 2**52, one pass fewer.
+    u = np.multiply(bits, _SCALE)
+    u += _HALF_SCALE
+    return u
+
+
+def below(bits: np.ndarray, bound) -> np.ndarray:
+    """``uniform_of(bits) < bound``, elementwise, without making the uniforms.
+
+    With ``k = z >> 12`` the uniform of hash ``z`` is ``(k + 1/2) 2**-52``: it is below
+    ``bound`` when ``k < K = ceil(bound 2**52 - 1/2)``, that is when ``z < K 2**12``.
+    ``bound 2**52`` is exact (a power of two) and, below ``2**52``, so is subtracting 1/2,
+    so K is computed exactly in floats. Lets an engine pick the consumers a rare event may
+    move before it turns any hash into a float.
+
+    Args:
+        bits: ``bits_at`` hashes.
+        bound: One bound, or one per hash (a batch whose runs differ).
+    """
+    k = np.ceil(np.multiply(bound, 2.0**52) - 0.5)
+    if np.ndim(k) == 0:
+        if k >= 2**52:
+            return np.ones(bits.shape, dtype=bool)
+        return bits < np.uint64(max(int(k), 0) << 12)
+    return (bits >> _U_12) < np.clip(k, 0, 2**52).astype(np.uint64)
+
+
 def uniform_at(base, consumer: np.ndarray) -> np.ndarray:
     """``uniform`` from ``decision_base`` values: one for all ``consumer`` or one each.
 
     A batch of runs (``models.batched``) passes each consumer its own run's base.
     """
-    z = consumer.astype(np.uint64)  # a copy: every step below works in place
-    z *= _U_GOLDEN
-    z += base
-    _mix_inplace(z)
-    z >>= _U_12
-    u = z.astype(np.float64)
-    u += 0.5
-    u *= _SCALE
-    return u
+    return uniform_of(bits_at(base, consumer))
 
 
 def decision_bases(keys: np.ndarray, step: int, decision: int) -> np.ndarray:

@@ -12,10 +12,10 @@ from enum import IntEnum
 import numpy as np
 import scipy.sparse as sp
 
-from models import complaints, journey, rules
+from models import complaints, draws, journey, rules
 from models.campaign import Levers
 from models.content import ContentBook, ContentParams
-from models.draws import Decision, uniform
+from models.draws import Decision
 from models.graph import SocialGraph
 from models.journey import JourneyState
 from models.market import (
@@ -37,17 +37,20 @@ S = JourneyState
 _DRAW_BLOCK = 65_536
 #: From this many consumers on, ``state_counts`` counts state by state (see there).
 _COUNT_BY_STATE_MIN = 100_000
+#: From this many rows on (posters, researching consumers), their ties are summed by scipy:
+#: one C pass each, after a fixed cost of about 0.1-0.2 ms that numpy's passes beat below.
+_SCIPY_ROWS_MIN = 2_500
 #: The customers' state codes as plain ints.
 _CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
 
-def _draw(key: int, step: int, decision: Decision, idx: np.ndarray) -> np.ndarray:
-    """``draws.uniform`` for many consumers, hashed block by block (same numbers)."""
+def _blocked(hash_block, idx: np.ndarray, dtype) -> np.ndarray:
+    """``hash_block(idx)`` computed ``_DRAW_BLOCK`` consumers at a time (same numbers)."""
     if idx.size <= _DRAW_BLOCK:
-        return uniform(key, step, decision, idx)
-    out = np.empty(idx.size)
+        return hash_block(idx)
+    out = np.empty(idx.size, dtype=dtype)
     for lo in range(0, idx.size, _DRAW_BLOCK):
-        out[lo:lo + _DRAW_BLOCK] = uniform(key, step, decision, idx[lo:lo + _DRAW_BLOCK])
+        out[lo:lo + _DRAW_BLOCK] = hash_block(idx[lo:lo + _DRAW_BLOCK])
     return out
 
 
@@ -158,8 +161,8 @@ class VectorMarket:
       in ``_decide``, cleared in ``_settle`` after every decision has read it.
     - ``_heard_organic``, ``_heard_sponsored`` (``_expose``): dense sums of
       log(1 - p_contact) over today's positive posts, or None without such posts.
-    - ``_reached`` (``_expose``): followers reached by a positive post, sorted;
-      ``_reach_mark`` is all False outside ``_expose``.
+    - ``_reach_mark`` (``_expose``): flags the followers reached by a positive post (or
+      extra content); ``_reached_any``: whether anybody was. Cleared in ``_settle``.
 
     Args:
         graph: The social graph.
@@ -241,7 +244,7 @@ class VectorMarket:
         self._heard_organic = self._heard_sponsored = self._heard_negative = None
         self._complainers = self._answered = self._recovering = np.zeros(0, dtype=np.int64)
         self._reach_mark = np.zeros(n, dtype=bool)
-        self._reached = np.zeros(0, dtype=np.int64)
+        self._reached_any = False
         self._receivers = graph.receivers
 
         # Exposure weights log(1 - persuasion * w) per tie (organic) and, for seeded
@@ -324,8 +327,15 @@ class VectorMarket:
     def _day_of(self, idx: np.ndarray):
         return self.day
 
+    def _hashed(self, decision: Decision, idx: np.ndarray, at) -> np.ndarray:
+        """``at(base, idx)`` for today's ``decision`` (``draws.uniform_at`` or ``bits_at``)."""
+        base = np.uint64(draws.decision_base(self.key, self.steps, decision))
+        return _blocked(lambda block: at(base, block), idx,
+                        np.float64 if at is draws.uniform_at else np.uint64)
+
     def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
-        return _draw(self.key, self.steps, decision, idx)
+        """Consumers ``idx``'s uniforms for ``decision`` today (``draws.uniform``)."""
+        return self._hashed(decision, idx, draws.uniform_at)
 
     def _open(self) -> None:
         """Pay today's running costs; set the day's shared probabilities and a new tally."""
@@ -394,27 +404,32 @@ class VectorMarket:
                 levers, self._uniform(Decision.RECOVERY, who))]
 
     def _expose(self, organic: np.ndarray, sponsored: np.ndarray) -> None:
-        """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reached``."""
+        """Scatter today's positive posts to followers; sets ``_heard_*`` and ``_reach_mark``."""
         self._heard_organic = self._scatter(organic, self._log_senders)
         self._heard_sponsored = self._scatter(sponsored, self._log_sponsored)
         self._heard_negative = self._scatter_complaints()
         book = self.content
         content = book.spread() if book.active else book.reached
         self._reach_mark[content] = True
-        self._reached = np.flatnonzero(self._reach_mark) \
-            if organic.size or sponsored.size or content.size else organic
-        self._reach_mark[self._reached] = False
+        self._reached_any = bool(organic.size or sponsored.size or content.size)
         if book.params.track:
             book.touch(self.day, self.has_product, organic, self._in_state(S.RESEARCHING))
 
     def _scatter(self, posters: np.ndarray, senders: sp.csr_array) -> np.ndarray | None:
         """Sum of log(1 - p_contact) over ``posters``' posts each consumer sees.
 
-        ``posters`` are sorted, so each consumer's terms are added in increasing source
-        order (``np.bincount`` adds sequentially), as the agent engine does.
+        ``posters`` are sorted and their rows are summed into their followers in order, so
+        each consumer's terms are added in increasing source order, as the agent engine
+        does: by ``np.bincount`` over the rows' entries, or, from ``_SCIPY_ROWS_MIN``
+        posters on, by scipy (the rows copied out and one product with ones, each one C
+        pass; ``term * 1.0`` is exact, fused or not).
         """
         if not posters.size:
             return None
+        if posters.size >= _SCIPY_ROWS_MIN:
+            rows = senders[posters]
+            self._reach_mark[rows.indices] = True
+            return rows.T @ np.ones(posters.size)
         pos, _ = _row_entries(senders.indptr, posters)
         reached = senders.indices[pos]
         self._reach_mark[reached] = True
@@ -452,13 +467,15 @@ class VectorMarket:
             for day, idx in self._segment_groups(everyone):
                 if not idx.size:
                     continue
-                u = self._uniform(choice.draw, idx)
-                pick = self._candidates(choice, self._day_of(idx) if day is None else day,
-                                        idx, u)
-                if pick is not None:
+                if choice.quiet is None:
+                    u = self._uniform(choice.draw, idx)
+                else:  # a rare event: pick who may move from the hashes, then their uniforms
+                    bits = self._hashed(choice.draw, idx, draws.bits_at)
+                    pick = self._candidates(choice, self._day_of(idx) if day is None else day,
+                                            idx, bits)
                     if not pick.size:
                         continue
-                    idx, u = idx[pick], u[pick]
+                    idx, u = idx[pick], draws.uniform_of(bits[pick])
                 day = self._day_of(idx) if day is None else day  # after the pick (a batch)
                 outcome = choice.outcome(day, self._group(idx), u)  # an array, as u is
                 moves += [(move, idx[outcome == k]) for k, move in enumerate(choice.moves)]
@@ -486,20 +503,16 @@ class VectorMarket:
         return np.flatnonzero(self.state == code)
 
     def _candidates(self, choice: journey.Choice, day, idx: np.ndarray,
-                    u: np.ndarray) -> np.ndarray | None:
-        """Positions in ``idx`` that may move (None: all): the exact rare-event shortcut.
+                    bits: np.ndarray) -> np.ndarray:
+        """Positions in ``idx`` that may move: the exact rare-event shortcut.
 
         Only uniforms below the choice's quiet bound can trigger an event for a consumer
-        who saw no post; consumers reached by a post are always evaluated.
+        who saw no post (compared on the hashes ``bits``: ``draws.below``); consumers
+        reached by a post are always evaluated.
         """
-        if choice.quiet is None:
-            return None
-        may_move = u < choice.bound(day)
-        if choice.sees_posts and self._reached.size:
-            exposed = self._reached[self.state[self._reached] == int(choice.state)]
-            if len(self.days) > 1:
-                exposed = exposed[self.segment[exposed] == self.segment[idx[0]]]
-            may_move[np.searchsorted(idx, exposed)] = True
+        may_move = draws.below(bits, choice.bound(day))
+        if choice.sees_posts and self._reached_any:
+            may_move |= self._reach_mark[idx]
         return np.flatnonzero(may_move)
 
     def _review(self) -> None:
@@ -525,6 +538,9 @@ class VectorMarket:
                     journey.book(move, self._group(who),
                                  self._day_of(who) if day is None else day, tally)
         self.posted[self._posters] = False
+        if self._reached_any:
+            self._reach_mark[:] = False
+            self._reached_any = False
         if self._recovering.size:
             complaints.book_recovery(self._group(self._recovering), tally)
 
@@ -545,15 +561,32 @@ class VectorMarket:
     def _friend_balance(self, idx: np.ndarray) -> np.ndarray:
         """Tie-weighted satisfied minus dissatisfied friends who bought (posters double).
 
-        Gathered for consumers ``idx`` only, adding each one's owning sources in
-        increasing index order, as the agent engine does.
+        Gathered for consumers ``idx`` only, adding each one's sources in increasing index
+        order, as the agent engine does. Every tie of ``idx`` gets its term, computed in
+        numpy: a source who does not own the product adds a zero term, which leaves the
+        sum's bits as they are. The terms are added row by row by ``np.bincount`` or, from
+        ``_SCIPY_ROWS_MIN`` consumers on, by scipy (their rows copied out and one product
+        with ones: ``term * 1.0`` is exact even where multiply and add are fused).
         """
         r = self._receivers
-        pos, which = _row_entries(r.indptr, idx)
-        src = r.indices[pos]
-        own = self.has_product[src]
-        src, pos, which = src[own], pos[own], which[own]
-        shared = self.posted[src].astype(np.float64)
-        terms = r.data[pos] * rules.friend_opinion(self.satisfied[src], shared)
-        return np.bincount(which, weights=terms, minlength=idx.size)
+        if idx.size >= _SCIPY_ROWS_MIN:
+            rows = r[idx]
+            src, weight = rows.indices, rows.data
+        else:
+            pos, which = _row_entries(r.indptr, idx)
+            src, weight = r.indices[pos], r.data[pos]
+        terms = rules.friend_opinion(self.satisfied[src], self.posted[src].astype(np.float64))
+        terms *= self.has_product[src]
+        terms *= weight  # (w * opinion, as the agent engine: a product is commutative)
+        if idx.size < _SCIPY_ROWS_MIN:
+            return np.bincount(which, weights=terms, minlength=idx.size)
+        rows.data = terms
+        return rows @ self._ones()
 
+    def _ones(self) -> np.ndarray:
+        """A read-only vector of n ones (kept: a batch's n is large)."""
+        ones = self.__dict__.get("_ones_n")
+        if ones is None:
+            ones = self._ones_n = np.ones(self._receivers.shape[1])
+            ones.flags.writeable = False
+        return ones

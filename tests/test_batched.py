@@ -219,7 +219,21 @@ def test_benchmark_batch_mode_prints_its_table(capsys) -> None:
     rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["3"])]
     assert [r[0] for r in rows] == ["1", "3"]
     assert all(float(r[4]) > 0 and float(r[5]) > 0 for r in rows)
+    phases = [line.split()[0] for line in out.splitlines() if "x A@x" in line]
+    assert phases == ["open", "post", "expose", "decide", "review", "settle", "close_day",
+                      "record"]
     assert benchmark.main(["--batch", "0"]) == 2
+
+
+def test_benchmark_phases_add_up_to_the_step() -> None:
+    """The phases are timed inside the largest batch's steps: together they are its step."""
+    from experiments.batchbench import PHASES, measure_batch
+
+    result = measure_batch(400, [2], steps=10, seed=0, rounds=1, m=3)
+    step_ms = result["rows"][0]["batch_step_ms"]
+    assert list(result["phases"]) == list(PHASES)
+    assert all(ms > 0 for ms in result["phases"].values())
+    assert 0.5 * step_ms < sum(result["phases"].values()) <= step_ms
 
 
 def test_content_strategies_with_default_content_batch_exactly() -> None:

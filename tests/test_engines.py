@@ -25,6 +25,7 @@ from models.strategies import (
     ReplyToComplaints,
     ShareButtons,
 )
+from models.vectorized import VectorMarket
 from simulation.networks.generators import NetworkParams, build_network
 from simulation.running.progress import terminal_progress
 from simulation.running.runner import RunParams, run
@@ -173,6 +174,20 @@ def test_rare_event_shortcut_matches_full_evaluation(monkeypatch, engine):
     assert ts["dormant"].iloc[-1] > 0 and ts["purchases"].sum() > ts["new_adopters"].sum()
 
 
+def test_reach_marks_last_one_day():
+    """The shortcut evaluates a consumer reached by today's posts; a mark left from an
+    earlier day would not change a number (see above) but would evaluate ever more
+    consumers: the marks are cleared at the end of every day."""
+    graph = build_network(NetworkParams(name="barabasi_albert", n=300, m=3), 0)
+    market = VectorMarket(graph, strategies=(InfluencerSeeding(k=10),), rng=0)
+    reached_days = 0
+    for _ in range(30):
+        market.step()
+        reached_days += market.records[-1]["shares_positive"] > 0
+        assert not market._reach_mark.any() and not market._reached_any
+    assert reached_days > 5  # (posts did reach consumers on many days)
+
+
 def test_different_seeds_give_different_trajectories(graphs):
     params = RunParams(network=NETWORKS["ba_constant"], consumer=CONSUMER, steps=STEPS,
                        engine="vectorized")
@@ -268,3 +283,57 @@ def test_large_market_state_counts_equal_the_bincount(monkeypatch, graphs):
         market.step()
         np.testing.assert_array_equal(market.state_counts(),
                                       np.bincount(market.state, minlength=len(vz.S)))
+
+
+@pytest.mark.parametrize("network", ["er_directed_random", "ws_embeddedness"])
+def test_ties_summed_by_scipy_as_by_bincount(monkeypatch, graphs, network):
+    """From ``_SCIPY_ROWS_MIN`` rows on, posts and friend balances are summed by scipy;
+    forced on every day of a small run, the oracle is the agent engine's sums."""
+    import models.vectorized as vz
+
+    seed = SEEDS[0]
+    params = RunParams(network=NETWORKS[network], consumer=CONSUMER, seed=seed, steps=STEPS,
+                       strategies=ALL)
+    monkeypatch.setattr(vz, "_SCIPY_ROWS_MIN", 1)
+    agent, vector = _both(params, graphs[(network, seed)])
+    assert_same_run(agent, vector)
+    assert vector.timeseries["shares_positive"].sum() > 0
+
+
+@pytest.mark.parametrize("scipy_from", [1, 10**9])  # every sum by scipy / by np.bincount
+def test_tie_sums_are_the_agent_engines_loops(monkeypatch, scipy_from):
+    """Friend balances and post scatters, bit for bit as plain Python loops add them: each
+    consumer's terms in increasing source order (the agent engine's order)."""
+    import models.vectorized as vz
+
+    monkeypatch.setattr(vz, "_SCIPY_ROWS_MIN", scipy_from)
+    graph = build_network(NetworkParams(name="erdos_renyi", n=300, mean_degree=6.0,
+                                        directed=True, ties="random"), 0)
+    market = VectorMarket(graph, strategies=(InfluencerSeeding(k=15),), rng=0)
+    for _ in range(25):
+        market.step()
+    rng = np.random.default_rng(0)
+    owners = np.flatnonzero(market.has_product)
+    assert 20 < owners.size < graph.n
+    market.posted[rng.choice(owners, owners.size // 3, replace=False)] = True  # they double
+    who = np.sort(rng.choice(graph.n, 120, replace=False))
+    r = graph.receivers
+    expected = []
+    for i in who:
+        total = 0.0
+        for k in range(r.indptr[i], r.indptr[i + 1]):
+            j = r.indices[k]
+            if market.has_product[j]:
+                total += r.data[k] * rules.friend_opinion(bool(market.satisfied[j]),
+                                                          float(market.posted[j]))
+        expected.append(total)
+    np.testing.assert_array_equal(market._friend_balance(who), expected)
+
+    senders = market._log_senders
+    posters = np.sort(rng.choice(graph.n, 40, replace=False))
+    heard = np.zeros(graph.n)
+    for j in posters:
+        for k in range(senders.indptr[j], senders.indptr[j + 1]):
+            heard[senders.indices[k]] += senders.data[k]
+    np.testing.assert_array_equal(market._scatter(posters, senders), heard)
+    np.testing.assert_array_equal(np.flatnonzero(market._reach_mark), np.flatnonzero(heard))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -11,11 +14,14 @@ from scipy import stats
 from models import rules
 from models.draws import (
     Decision,
+    below,
+    bits_at,
     decision_base,
     decision_bases,
     decision_key,
     uniform,
     uniform_from_base,
+    uniform_of,
 )
 from models.journey import TRANSITIONS, JourneyState, is_allowed
 
@@ -50,6 +56,44 @@ def test_many_runs_bases_at_once_equal_the_pure_python_hash():
         for d in Decision:
             assert decision_bases(keys, step, d).tolist() == [
                 decision_base(int(k), step, d) for k in keys]
+
+
+def _uniform_exactly(z: int) -> Fraction:
+    return (Fraction(z >> 12) + Fraction(1, 2)) * Fraction(1, 2**52)
+
+
+def test_below_compares_hashes_as_their_uniforms():
+    """``below(bits, b)`` is ``uniform_of(bits) < b`` to the last hash, checked in exact
+    rational arithmetic at the hashes next to each bound's edge (and on random hashes)."""
+    rng = np.random.default_rng(3)
+    bounds = [0.0, 1e-300, 2.0**-60, 2.0**-53, 2.0**-52, 3.5 * 2.0**-52, 1e-3, 1 / 3, 0.5,
+              np.nextafter(0.25, 0.0), np.nextafter(0.25, 1.0), 1 - 2.0**-53, 1.0, 2.0,
+              *rng.random(50), *(rng.random(20) * 1e-9)]
+    zs, bs = [], []
+    for b in bounds:
+        edge = math.ceil(Fraction(b) * 2**52 - Fraction(1, 2))  # the first k not below b
+        for k in range(max(edge - 2, 0), min(edge + 2, 2**52)):
+            for low in (0, 1, 4095):  # the bits a uniform drops
+                zs.append((k << 12) | low)
+                bs.append(b)
+    zs += [0, 2**64 - 1, 2**64 - 1, *rng.integers(0, 2**63, 200, dtype=np.uint64).tolist()]
+    bs += [0.0, 1.0, 2.0, *rng.random(200)]
+    truth = np.array([_uniform_exactly(int(z)) < Fraction(b) for z, b in zip(zs, bs, strict=True)])
+    assert 0 < truth.sum() < truth.size
+    z, b = np.array(zs, dtype=np.uint64), np.array(bs)
+    assert np.array_equal(uniform_of(z.copy()) < b, truth)  # (the oracle is the uniform's)
+    assert np.array_equal(below(z, b), truth)  # one bound per hash
+    for bound in set(bs):  # one bound for all
+        mine = b == bound
+        assert np.array_equal(below(z[mine], float(bound)), truth[mine]), bound
+
+
+def test_hashes_become_the_uniforms():
+    key = decision_key(5)
+    idx = np.arange(0, 70_000, 7)
+    base = np.uint64(decision_base(key, 3, Decision.AWARENESS))
+    assert np.array_equal(uniform_of(bits_at(base, idx)),
+                          [uniform(key, 3, Decision.AWARENESS, int(i)) for i in idx])
 
 
 def test_uniforms_are_uniform_and_independent():
