@@ -27,7 +27,8 @@ from pathlib import Path
 _MARKS = (
     ("start-up, check every job (workers start meanwhile)",
      re.compile(r"Launching jobs|Launching \d+ jobs")),
-    ("first job done (workers start, batches computed)", re.compile(r"\[1/\d+\] jobs done")),
+    # The first progress line: [1/N], or [2/N] when the first two jobs end together.
+    ("first job done (workers start, batches computed)", re.compile(r"\[\d+/\d+\] jobs done")),
     ("last job done", re.compile(r"\[(\d+)/\1\] jobs done")),
     ("report (tables, statistics, figures)", re.compile(r"^comparison: ")),
 )

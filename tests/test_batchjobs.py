@@ -144,6 +144,12 @@ def test_sweepbench_splits_a_sweeps_output_into_phases_and_refuses_a_bad_repeat(
             if name not in marks and pattern.search(line):
                 marks[name] = at
     assert list(marks.values()) == [2.0, 9.0, 10.0, 13.0]  # [2/7] ends no phase
+    together = {}  # the first two jobs ended together: both printed [2/7]
+    for at, line in ((2.0, lines[0]), (9.0, lines[2]), (9.1, lines[2]), (10.0, lines[3])):
+        for name, pattern in sweepbench._MARKS:
+            if name not in together and pattern.search(line):
+                together[name] = at
+    assert list(together.values()) == [2.0, 9.0, 10.0]
     text = sweepbench.format_run(1, {"wall": 14.0, "cpu": 21.0, "user": 20.0, "marks": marks,
                                      "returncode": 0, "load_before": "l0", "load_after": "l1"})
     gaps = [float(re.search(r"(\d+\.\d+) s", line).group(1)) for line in text.splitlines()[1:]]
