@@ -120,3 +120,17 @@ def test_a_new_transition_runs_in_both_engines(engine, product, after):
     assert (m.state == S.FOLLOW_UP).all()
     m.step()
     assert (m.state == after).all()
+
+
+@pytest.mark.parametrize("values", [(0.1, 0.2), (1, 0), (True, False),
+                                    (np.float32(0.5), np.float32(0.25)), (0.3, np.float64(0.7))])
+def test_pick_from_a_table_is_np_where(values):
+    """A group's two-value pick (``journey._pick``) is ``np.where``: values and dtype."""
+    flags = np.random.default_rng(0).random(500) < 0.4
+    got, expected = journey._pick(flags, *values), np.where(flags, *values)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    per_consumer = np.arange(500.0)  # (not two values: np.where itself)
+    np.testing.assert_array_equal(journey._pick(flags, per_consumer, values[1]),
+                                  np.where(flags, per_consumer, values[1]))
+    assert journey._pick(True, *values) is values[0]
