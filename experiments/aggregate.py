@@ -11,7 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from experiments.sweepfolder import GRAPH_CACHE, SweepError, load_sweep, write_report
+from experiments.sweepfolder import SweepError, load_sweep, write_report
+from experiments.sweeping import GRAPH_CACHE
 from simulation.params import OBJECTIVES
 
 

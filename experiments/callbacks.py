@@ -80,7 +80,8 @@ class SweepReport(Callback):
         Hydra discards a sweep's return values, so a non-zero exit is the only way to
         tell a script that the comparison is PARTIAL.
         """
-        from experiments.sweepfolder import GRAPH_CACHE, load_sweep, write_report
+        from experiments.sweepfolder import load_sweep, write_report
+        from experiments.sweeping import GRAPH_CACHE
 
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():

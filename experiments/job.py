@@ -71,7 +71,7 @@ def _finished(directory: Path) -> dict | None:
 
 
 def _run_all(cfg, params, replicates: int, out: Path, hydra_cfg, multirun: bool):
-    from experiments.sweepfolder import GRAPH_CACHE, replicate_dir
+    from experiments.sweeping import GRAPH_CACHE, replicate_dir
     from simulation.networks.generators import build_network
     from simulation.running.outputs import describe, write_run
     from simulation.running.progress import terminal_progress

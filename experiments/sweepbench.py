@@ -3,9 +3,11 @@
 Runs ``python -m experiments.run experiment=<preset>`` as a subprocess (``--repeat`` times),
 timestamping its output lines to split the wall time into phases, and reads its CPU time
 (user + system, the workers included) from ``wait4``. ``--breakdown`` then times the same
-work piece by piece in this process (CPU time): composing and checking every job, building
-the graphs, the array engine's set-up, steps (``BatchMarket.step``) and tables, writing the
-runs' files, and the end-of-sweep report. The load average is printed with every figure.
+work piece by piece in this process (CPU time): composing and checking every job, loading
+what a job loads, building the graphs, the array engine's set-up, steps
+(``BatchMarket.step``) and tables, writing the runs' files, and the end-of-sweep report
+(loading its modules, reading the runs back, statistics, figures). The load average is
+printed with every figure.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from pathlib import Path
 
 #: Output lines that end a phase of a sweep (the first line matching each).
 _MARKS = (
-    ("start-up, compose and check every job", re.compile(r"Launching jobs|Launching \d+ jobs")),
-    ("first job done (workers start, batches computed)", re.compile(r"\[1/\d+\] jobs done")),
+    ("start-up, check every job (workers start meanwhile)",
+     re.compile(r"Launching jobs|Launching \d+ jobs")),
+    # The first progress line: [1/N], or [2/N] when the first two jobs end together.
+    ("first job done (workers start, batches computed)", re.compile(r"\[\d+/\d+\] jobs done")),
     ("last job done", re.compile(r"\[(\d+)/\1\] jobs done")),
     ("report (tables, statistics, figures)", re.compile(r"^comparison: ")),
 )
@@ -87,6 +91,34 @@ def _timed(rows: list, name: str, fn):
     return value
 
 
+#: What the sweeping process has loaded when it starts loading the report's modules.
+_SWEEPER_MODULES = ("experiments.run", "hydra_plugins.peerbuy_sweeper.peerbuy_sweeper",
+                    "hydra_plugins.hydra_joblib_launcher._core", "experiments.batchjobs")
+
+
+def _fresh_import(preload: tuple[str, ...], modules: tuple[str, ...]) -> tuple[float, float]:
+    """CPU and wall seconds a fresh Python process spends loading ``modules``.
+
+    With no ``preload`` the interpreter's own start-up is included; otherwise only
+    ``modules``, after ``preload`` has been imported.
+    """
+    code = (
+        "import importlib, sys, time\n"
+        f"for name in {list(preload)!r}: importlib.import_module(name)\n"
+        "c, w = time.process_time(), time.perf_counter()\n"
+        f"for name in {list(modules)!r}: importlib.import_module(name)\n"
+        "print(time.process_time() - c, time.perf_counter() - w)\n"
+    )
+    start, begin = time.perf_counter(), os.times()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    if preload:
+        return float(out[0]), float(out[1])
+    end = os.times()  # the child's whole CPU time, its interpreter's start-up included
+    return (end.children_user + end.children_system - begin.children_user
+            - begin.children_system, time.perf_counter() - start)
+
+
 def breakdown(preset: str, sweep_dir: Path) -> list[tuple[str, float, float]]:
     """The sweep's work piece by piece in this process: (what, CPU s, wall s) rows.
 
@@ -112,8 +144,12 @@ def breakdown(preset: str, sweep_dir: Path) -> list[tuple[str, float, float]]:
         checked = _timed(rows, f"compose and check {len(jobs)} jobs", lambda: [
             validated(hydra.compose("config", overrides=job)) for job in jobs])
     runs = [replace(p, seed=p.seed + r) for p, reps in checked for r in range(reps)]
-    _timed(rows, "import the engine and runner",
-           lambda: __import__("simulation.running.runner"))
+    from experiments.workers import JOB_MODULES, REPORT_MODULES, load_modules_here
+
+    # What a process loads is timed in a fresh one: this one has loaded much of it already.
+    rows.append(("a worker's start: Python and what a job loads",
+                 *_fresh_import((), JOB_MODULES)))
+    load_modules_here(JOB_MODULES)  # as the workers have: not timed again below
     from models.batched import BatchMarket
     from models.vectorized import VectorMarket
     from simulation.networks.generators import build_network
@@ -148,12 +184,19 @@ def breakdown(preset: str, sweep_dir: Path) -> list[tuple[str, float, float]]:
         copy = Path(tmp) / "sweep"
         shutil.copytree(sweep_dir, copy)
         (copy / ".peerbuy.lock").unlink(missing_ok=True)
-        _timed(rows, "import the report (pandas, scipy.stats, matplotlib)",
-               lambda: __import__("experiments.sweepfolder"))
-        from experiments.sweepfolder import load_sweep, write_report
+        rows.append(("load the report's modules (while the jobs run)",
+                     *_fresh_import(_SWEEPER_MODULES, REPORT_MODULES)))
+        from experiments.sweepfolder import _figures, load_sweep, write_report
+        from simulation.analysis.compare import compare
 
         data = _timed(rows, "report: read the sweep folder back", lambda: load_sweep(copy))
-        _timed(rows, "report: tables, statistics, figures", lambda: write_report(copy, data))
+        _timed(rows, "report: tables, statistics, figures, comparison.md",
+               lambda: write_report(copy, data))
+        done = data.runs[data.runs["status"] == "done"]
+        table = _timed(rows, "    of which statistics (compare, again)",
+                       lambda: compare(done, data.factors, reference=data.reference or None))
+        _timed(rows, "    of which figures (again)", lambda: _figures(
+            copy, data.timeseries, table, data.factors, "profit", data.reference))
     return rows
 
 
@@ -194,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             rows = breakdown(args.preset, folder)
             for name, cpu, wall in rows:
                 print(f"    {name:<52} CPU {cpu:6.2f} s  wall {wall:6.2f} s")
+            outside = sum(cpu for name, cpu, _ in rows
+                          if not name.startswith(("BatchMarket.step", "    of which")))
+            print(f"    {'all but BatchMarket.step (once each)':<52} CPU {outside:6.2f} s")
             print(f"    after: {_load()}")
         if args.keep is not None:
             shutil.rmtree(args.keep, ignore_errors=True)

@@ -6,6 +6,7 @@ a job with corrupt or missing files becomes a failed row with its reason.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,13 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from experiments.sweeping import FAILURE_FILE, expand_jobs, killed_jobs, one_line
+from experiments.sweeping import (
+    FAILURE_FILE,
+    expand_jobs,
+    killed_jobs,
+    one_line,
+    replicate_dir,
+)
 from simulation.analysis.compare import KEY_METRICS, compare
 from simulation.analysis.sweep_plots import (
     adoption_curves_figure,
@@ -25,8 +32,6 @@ from simulation.analysis.sweep_plots import (
 )
 from simulation.analysis.sweep_report import ReportInput, comparison_markdown
 from simulation.running.outputs import SUMMARY_FILE, TIMESERIES_FILE
-
-GRAPH_CACHE = ".graph_cache"
 
 
 class SweepError(Exception):
@@ -135,13 +140,8 @@ def check_sweep_folder(sweep_dir: Path) -> None:
         raise SweepError(f"{sweep_dir} holds no sweep (no multirun.yaml and no job folders)")
 
 
-def replicate_dir(job_dir: Path, seed: int, replicates: int) -> Path:
-    """Where one replicate of a job writes: the job directory itself or ``seed=<s>/``."""
-    return job_dir if replicates == 1 else job_dir / f"seed={seed}"
-
-
-def _read_replicate(rdir: Path) -> tuple[dict, pd.DataFrame]:
-    """A finished replicate's summary and time series; ValueError saying what is wrong."""
+def _read_summary(rdir: Path) -> dict:
+    """A finished replicate's summary; ValueError saying what is wrong."""
     failure = rdir / FAILURE_FILE
     if failure.exists():
         try:
@@ -164,16 +164,109 @@ def _read_replicate(rdir: Path) -> tuple[dict, pd.DataFrame]:
             raise ValueError(f"{SUMMARY_FILE}: {key} missing")
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
             raise ValueError(f"{SUMMARY_FILE}: {key} = {v!r} is not a number")
-    path = rdir / TIMESERIES_FILE
-    if not path.exists():
+    if not (rdir / TIMESERIES_FILE).exists():
         raise ValueError(f"{TIMESERIES_FILE} missing")
+    return summary
+
+
+def _read_timeseries(path: Path) -> pd.DataFrame:
+    """One replicate's time series; ValueError saying what is wrong."""
     try:
         ts = pd.read_csv(path)
     except Exception as exc:  # pandas raises several parser and decoding errors
         raise ValueError(f"{TIMESERIES_FILE} unreadable ({one_line(exc)})") from None
     if ts.empty:
         raise ValueError(f"{TIMESERIES_FILE} has no rows")
-    return summary, ts
+    return ts
+
+
+def _read_together(paths: list[Path]) -> tuple[pd.DataFrame, list[int]] | None:
+    r"""Every time series in one parse (one ``read_csv`` instead of one per run).
+
+    Only for plain files (one header for all, unquoted, ``\n`` line ends, no blank
+    line, every file with rows) whose columns all parse as numbers: then the one parse
+    gives the same table as parsing each file and concatenating (each value is parsed
+    alone; int and float columns meet as float64 either way). Anything else, or a
+    parse that does not give one row per line, returns None: the caller reads the files
+    one by one, with a reason for each one that is wrong.
+
+    Returns:
+        The rows of all files in order, and each file's number of rows.
+    """
+    header, lines, counts = None, [], []
+    for path in paths:
+        try:
+            text = path.read_bytes()
+        except OSError:
+            return None
+        head, newline, body = text.partition(b"\n")
+        if header is None:
+            header = head
+        if head != header or not newline or b'"' in text or b"\r" in text:
+            return None
+        rows = body.split(b"\n")
+        if rows[-1] == b"":
+            rows.pop()  # the last line's end
+        if not rows or any(not row.strip() for row in rows):
+            return None
+        lines += rows
+        counts.append(len(rows))
+    if header is None:
+        return None
+    try:
+        table = pd.read_csv(io.BytesIO(b"\n".join([header, *lines, b""])))
+    except Exception:  # a file pandas cannot read: the caller names it
+        return None
+    numeric = all(pd.api.types.is_numeric_dtype(t) for t in table.dtypes)
+    if len(table) != len(lines) or not numeric:
+        return None
+    return table, counts
+
+
+def _key_columns(bases: list[dict], lengths: list[int]) -> pd.DataFrame:
+    """Each run's keys repeated along its rows, keys first.
+
+    The same columns and dtypes as one frame per run concatenated; a column whose values
+    are all of one type is built at once.
+    """
+    frame = {}
+    for column in bases[0] if bases else ():
+        values = [b[column] for b in bases]
+        if len({type(v) for v in values}) == 1:
+            frame[column] = [v for v, n in zip(values, lengths, strict=True) for _ in range(n)]
+        else:  # mixed types (e.g. None and 5000.0): let concat find the common dtype
+            frame[column] = pd.concat(
+                [pd.DataFrame({column: [v] * n}) for v, n in zip(values, lengths, strict=True)],
+                ignore_index=True)[column]
+    return pd.DataFrame(frame)
+
+
+def _timeseries(done: list[tuple[dict, Path]]) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The time series of the finished replicates ``(keys, path)``, keys first.
+
+    Returns:
+        The table, and the reason of each replicate (by position) whose file is wrong.
+    """
+    together = _read_together([path for _, path in done])
+    errors: dict[int, str] = {}
+    if together is not None:
+        table, counts = together
+        bases = [base for base, _ in done]
+    else:
+        tables, bases, counts = [], [], []
+        for i, (base, path) in enumerate(done):
+            try:
+                ts = _read_timeseries(path)
+            except ValueError as exc:
+                errors[i] = str(exc)
+                continue
+            tables.append(ts)
+            bases.append(base)
+            counts.append(len(ts))
+        if not tables:
+            return pd.DataFrame(), errors
+        table = pd.concat(tables, ignore_index=True)
+    return pd.concat([_key_columns(bases, counts), table], axis=1), errors
 
 
 def _job_config(job: Path) -> tuple[list[str], object]:
@@ -217,7 +310,8 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
             values.setdefault(col, {}).setdefault(str(v), v)
     swept = [c for c, v in values.items() if len(v) > 1]
 
-    rows, series = [], []
+    rows: list[dict] = []
+    read: list[tuple] = []  # (job key, rel, replicates, seed, base, summary or reason)
     for overrides in expected or []:
         if frozenset(overrides) not in found:
             keys = {c: v for c, v in (_split(o) for o in overrides) if c != "seed"}
@@ -228,7 +322,6 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
         keys = {c: v for c, v in (_split(o) for o in sorted(overrides)) if c != "seed"}
         strategy = "+".join(cfg.get("strategy") or {}) or "baseline"
         replicates = int(cfg.get("replicates", 1))
-        failed: list[str] = []
         for r in range(replicates):
             seed = int(cfg.seed) + r
             base = {
@@ -241,24 +334,30 @@ def load_sweep(sweep_dir: str | Path) -> SweepData:
                 "seed": seed,
                 "replicate": r,
             }
+            rdir = replicate_dir(job, seed, replicates)
             try:
-                summary, ts = _read_replicate(replicate_dir(job, seed, replicates))
+                got: dict | str = _read_summary(rdir)
             except ValueError as exc:
-                reason = killed.get(key) or str(exc)
-                rows.append({**base, "status": "failed", "reason": reason})
-                failed.append(f"seed {seed}: {reason}" if replicates > 1 else reason)
-                continue
-            summary.pop("seed", None)
-            rows.append({**base, "status": "done", "reason": "", **summary})
-            # The job's keys first, as columns of the run's length (one concat, not an
-            # insert per key: the same columns and dtypes).
-            columns = pd.DataFrame({c: [v] * len(ts) for c, v in base.items()},
-                                   index=ts.index)
-            series.append(pd.concat([columns, ts], axis=1))
-        if failed:
-            problems.append(f"failed: {rel}: {'; '.join(failed)}")
+                got = killed.get(key) or str(exc)
+            read.append((key, rel, replicates, seed, base, got, rdir / TIMESERIES_FILE))
+    # The time series of every replicate whose summary is fine, read at once; a
+    # replicate whose time series is wrong fails with the reason.
+    done = [(i, base, path) for i, (*_, base, got, path) in enumerate(read)
+            if isinstance(got, dict)]
+    timeseries, errors = _timeseries([(base, path) for _, base, path in done])
+    wrong = {done[j][0]: reason for j, reason in errors.items()}
+    failed: dict[str, list[str]] = {}
+    for i, (key, rel, replicates, seed, base, got, _) in enumerate(read):
+        if not isinstance(got, dict) or i in wrong:
+            reason = got if not isinstance(got, dict) else killed.get(key) or wrong[i]
+            rows.append({**base, "status": "failed", "reason": reason})
+            failed.setdefault(rel, []).append(
+                f"seed {seed}: {reason}" if replicates > 1 else reason)
+            continue
+        got.pop("seed", None)
+        rows.append({**base, "status": "done", "reason": "", **got})
+    problems += [f"failed: {rel}: {'; '.join(reasons)}" for rel, reasons in failed.items()]
     runs = pd.DataFrame(rows)
-    timeseries = pd.concat(series, ignore_index=True) if series else pd.DataFrame()
     factors = [c for c in swept if c != "seed"]
     done = runs[runs["status"] == "done"] if not runs.empty else runs
     # A swept key that only picks the strategy (e.g. a preset's equal-budget arm) is

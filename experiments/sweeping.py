@@ -29,8 +29,10 @@ KILLED_FILE = "killed_jobs.jsonl"
 RESUME_ENV = "PEERBUY_RESUME"
 #: Environment variable with the pid of the process that launched the sweep's workers.
 LAUNCHER_PID_ENV = "PEERBUY_SWEEP_PID"
+#: A sweep's shared graphs and batch results (removed when the sweep ends).
+GRAPH_CACHE = ".graph_cache"
 #: Files Hydra and peerbuy write into a sweep folder before any job has run.
-_SWEEP_HOUSEKEEPING = {LOCK_FILE, "multirun.yaml", ".jobs_total", ".jobs_done", ".graph_cache"}
+_SWEEP_HOUSEKEEPING = {LOCK_FILE, "multirun.yaml", ".jobs_total", ".jobs_done", GRAPH_CACHE}
 
 
 class FolderError(ParameterError):
@@ -119,6 +121,11 @@ def claim_folder(path: Path, *, what: str, reuse: bool = False) -> int:
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
+
+
+def replicate_dir(job_dir: Path, seed: int, replicates: int) -> Path:
+    """Where one replicate of a job writes: the job directory itself or ``seed=<s>/``."""
+    return job_dir if replicates == 1 else job_dir / f"seed={seed}"
 
 
 def resuming(sweep_dir: Path) -> bool:

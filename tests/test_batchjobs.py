@@ -144,9 +144,24 @@ def test_sweepbench_splits_a_sweeps_output_into_phases_and_refuses_a_bad_repeat(
             if name not in marks and pattern.search(line):
                 marks[name] = at
     assert list(marks.values()) == [2.0, 9.0, 10.0, 13.0]  # [2/7] ends no phase
+    together = {}  # the first two jobs ended together: both printed [2/7]
+    for at, line in ((2.0, lines[0]), (9.0, lines[2]), (9.1, lines[2]), (10.0, lines[3])):
+        for name, pattern in sweepbench._MARKS:
+            if name not in together and pattern.search(line):
+                together[name] = at
+    assert list(together.values()) == [2.0, 9.0, 10.0]
     text = sweepbench.format_run(1, {"wall": 14.0, "cpu": 21.0, "user": 20.0, "marks": marks,
                                      "returncode": 0, "load_before": "l0", "load_after": "l1"})
     gaps = [float(re.search(r"(\d+\.\d+) s", line).group(1)) for line in text.splitlines()[1:]]
     assert gaps == [2.0, 7.0, 1.0, 3.0, 1.0] and "1.50 cores busy" in text
     assert sweepbench.main(["--repeat", "0"]) == 2
     assert "--repeat = 0" in capsys.readouterr().err
+
+
+def test_sweepbench_times_loading_in_a_fresh_process():
+    """A module already loaded costs nothing; a fresh interpreter's start-up is counted."""
+    from experiments import sweepbench
+
+    cpu, wall = sweepbench._fresh_import((), ("json",))
+    again, _ = sweepbench._fresh_import(("json",), ("json",))
+    assert cpu > 0.005 and wall > 0.005 and 0 <= again < cpu

@@ -55,7 +55,7 @@ class PeerbuySweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
         """Validate every job, claim the folder, then launch the jobs batch by batch."""
-        from experiments import sweeping
+        from experiments import sweeping, workers
         from experiments.callbacks import JOBS_TOTAL_FILE
         from experiments.common import fail, validate_jobs
 
@@ -63,33 +63,52 @@ class PeerbuySweeper(Sweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         loader = self.hydra_context.config_loader
         params = OmegaConf.to_container(self.params, resolve=False) if self.params else {}
-        checked: list = []
-        jobs = validate_jobs(
-            lambda: sweeping.expand_jobs(params, arguments, loader),
-            lambda overrides: loader.load_sweep_config(self.config, list(overrides)),
-            keep=checked,
-        )
-        resume = sweeping.resuming(sweep_dir)
+        os.environ[sweeping.LAUNCHER_PID_ENV] = str(os.getpid())  # workers watch this pid
+        early = self._start_workers()
         try:
-            self._lock = sweeping.claim_folder(sweep_dir, what="sweep", reuse=resume)
-        except sweeping.FolderError as exc:
-            fail(str(exc))
+            checked: list = []
+            jobs = validate_jobs(
+                lambda: sweeping.expand_jobs(params, arguments, loader),
+                lambda overrides: loader.load_sweep_config(self.config, list(overrides)),
+                keep=checked,
+            )
+            resume = sweeping.resuming(sweep_dir)
+            try:
+                self._lock = sweeping.claim_folder(sweep_dir, what="sweep", reuse=resume)
+            except sweeping.FolderError as exc:
+                fail(str(exc))
+        except BaseException:  # a bad job, a folder in use, Ctrl-C: no job will start
+            if early is not None:
+                early.cancel()
+            raise
         for stale in (".jobs_done", sweeping.KILLED_FILE):
             (sweep_dir / stale).unlink(missing_ok=True)  # from the launch being resumed
         # For the progress lines, so that no job has to read the sweep's job list.
         (sweep_dir / JOBS_TOTAL_FILE).write_text(str(len(jobs)))
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         from experiments.batchjobs import plan_batches
-        from experiments.sweepfolder import GRAPH_CACHE
-
         # Jobs sharing graphs run as batches, one chunk per worker of the launcher.
-        plan_batches(sweep_dir / GRAPH_CACHE, checked, workers=self._workers())
-        os.environ[sweeping.LAUNCHER_PID_ENV] = str(os.getpid())  # workers watch this pid
+        plan_batches(sweep_dir / sweeping.GRAPH_CACHE, checked, workers=self._workers())
+        if early is not None:
+            early.wait()  # one Parallel call at a time; the launcher's reuses its workers
+            workers.prefetch(workers.REPORT_MODULES)  # while this process waits for the jobs
         size = self.max_batch_size or len(jobs) or 1
         returns = []
         for start in range(0, len(jobs), size):
             returns.append(self._launch(jobs[start : start + size], start, sweep_dir))
+        if early is not None:
+            workers.release_workers()  # they exit while the report is written
         return returns
+
+    def _start_workers(self):
+        """Start a joblib launcher's workers now, while the jobs are checked (or None)."""
+        from experiments import workers
+
+        settings = workers.joblib_settings(self.launcher)
+        count = self._workers()
+        if settings is None or count < 2:
+            return None
+        return workers.EarlyWorkers(settings, count).start()
 
     def _workers(self) -> int:
         """How many jobs the launcher runs at once: its ``n_jobs`` (joblib) or the cores."""

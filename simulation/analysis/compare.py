@@ -222,6 +222,12 @@ def compare(
                 if f != ref_factor:
                     mask &= runs[f] == arm[f]
             ref_rows = runs[mask]
+        merged = None
+        if ref_rows is not None and not is_ref:  # seed-matched pairs, every metric at once
+            measured = list(dict.fromkeys(metrics))
+            merged = group[[pair_on, *measured]].merge(
+                ref_rows[[pair_on, *measured]], on=pair_on, suffixes=("", "_ref")
+            )
         for metric in metrics:
             values = pd.to_numeric(group[metric], errors="coerce").to_numpy(dtype=float)
             defined = values[~np.isnan(values)]
@@ -242,10 +248,7 @@ def compare(
                 dup_note = (f"{dropped[key]} duplicate runs of the same {pair_on} dropped "
                             f"(overlapping seeds): each {pair_on} counted once")
                 row["note"] = dup_note
-            if ref_rows is not None and not is_ref:
-                merged = group[[pair_on, metric]].merge(
-                    ref_rows[[pair_on, metric]], on=pair_on, suffixes=("", "_ref")
-                )
+            if merged is not None:
                 lift = paired_lift(
                     pd.to_numeric(merged[metric], errors="coerce").to_numpy(dtype=float),
                     pd.to_numeric(merged[f"{metric}_ref"], errors="coerce").to_numpy(dtype=float),

@@ -204,13 +204,21 @@ def barabasi_albert_pairs(n: int, m: int, seed: int) -> tuple[np.ndarray, np.nda
     Returns:
         ``(lower, higher)`` end of each of the ``m * (n - m)`` ties.
     """
-    rng = random.Random(seed)
+    # rng.choice(seq) is seq[rng._randbelow(len(seq))], and _randbelow draws k-bit
+    # integers until one is below len(seq): written out, with the same getrandbits calls,
+    # it gives the same ties at about half the cost of a method call per draw.
+    getrandbits = random.Random(seed).getrandbits
     repeated = [0] * m + list(range(1, m + 1))  # the star: node 0 tied to 1..m
     targets_of_newcomers: list[int] = []
     for source in range(m + 1, n):
+        size = len(repeated)
+        bits = size.bit_length()
         targets: set[int] = set()
         while len(targets) < m:
-            targets.add(rng.choice(repeated))
+            r = getrandbits(bits)
+            while r >= size:
+                r = getrandbits(bits)
+            targets.add(repeated[r])
         targets_of_newcomers.extend(targets)
         repeated.extend(targets)
         repeated.extend([source] * m)
