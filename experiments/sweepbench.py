@@ -93,7 +93,7 @@ def _timed(rows: list, name: str, fn):
 
 #: What the sweeping process has loaded when it starts loading the report's modules.
 _SWEEPER_MODULES = ("experiments.run", "hydra_plugins.peerbuy_sweeper.peerbuy_sweeper",
-                    "hydra_plugins.hydra_joblib_launcher._core", "experiments.batchjobs")
+                    "hydra_plugins.hydra_joblib_launcher.joblib_launcher", "experiments.batchjobs")
 
 
 def _fresh_import(preload: tuple[str, ...], modules: tuple[str, ...]) -> tuple[float, float]:

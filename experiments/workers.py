@@ -13,14 +13,14 @@ import os
 import threading
 from typing import Any
 
-#: What a sweep job loads before its first step: Hydra's joblib job runner, the job and
-#: the runner (numpy, scipy, pandas, networkx, the engine), and scipy.stats, which
-#: ``models.segments`` imports when the first market opens.
+#: What a sweep job loads before its first step: Hydra's joblib launcher and job utilities
+#: (its public modules: the private job runner itself is small), the job and the runner
+#: (numpy, scipy, pandas, networkx, the engine).
 JOB_MODULES = (
-    "hydra_plugins.hydra_joblib_launcher._core",
+    "hydra.core.utils",
+    "hydra_plugins.hydra_joblib_launcher.joblib_launcher",
     "experiments.job",
     "simulation.running.runner",
-    "scipy.stats",
 )
 #: What the end-of-sweep report loads (pandas, scipy.stats, matplotlib).
 REPORT_MODULES = ("experiments.sweepfolder",)

@@ -119,8 +119,6 @@ class Segments:
         score first; with ``rho = 0`` the order is a uniformly random permutation.
         """
         import numpy as np
-        from scipy.special import ndtri
-        from scipy.stats import rankdata
 
         from models.draws import split_seed
 
@@ -132,6 +130,10 @@ class Segments:
         noise = rng.standard_normal(n)
         rho = float(self.degree_correlation)
         if rho:
+            # (imported here: scipy.stats costs a market without segments ~1 s of imports)
+            from scipy.special import ndtri
+            from scipy.stats import rankdata
+
             z = ndtri((rankdata(graph.audience) - 0.5) / n)
             score = rho * z + math.sqrt(max(0.0, 1.0 - rho * rho)) * noise
         else:
