@@ -208,14 +208,13 @@ class BatchMarket(VectorMarket):
             shifted = self._bases[decision] = base - self._offsets[:-1].astype(np.uint64) \
                 * np.uint64(draws.GOLDEN)
         if self.runs == 1:
-            return _blocked(lambda block: at(shifted[0], block), idx,
-                            np.float64 if at is draws.uniform_at else np.uint64)
+            return _blocked(lambda block: at(shifted[0], block), idx)
 
         def hash_block(block: np.ndarray) -> np.ndarray:
             per_run = np.diff(np.searchsorted(block, self._offsets))  # block is sorted
             return at(np.repeat(shifted, per_run), block)
 
-        return _blocked(hash_block, idx, np.float64 if at is draws.uniform_at else np.uint64)
+        return _blocked(hash_block, idx)
 
     # --- the per-run parts of a day: the runs' books (``models.batchbooks``) ---------
     def _open(self) -> None:

@@ -6,6 +6,7 @@ agent engine: a seed gives bit-identical trajectories in both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from enum import IntEnum
 
@@ -47,12 +48,14 @@ _SCIPY_ROWS_MIN = 2_500
 _CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 
 
-def _blocked(hash_block, idx: np.ndarray, dtype) -> np.ndarray:
+def _blocked(hash_block, idx: np.ndarray) -> np.ndarray:
     """``hash_block(idx)`` computed ``_DRAW_BLOCK`` consumers at a time (same numbers)."""
     if idx.size <= _DRAW_BLOCK:
         return hash_block(idx)
-    out = np.empty(idx.size, dtype=dtype)
-    for lo in range(0, idx.size, _DRAW_BLOCK):
+    first = hash_block(idx[:_DRAW_BLOCK])
+    out = np.empty(idx.size, dtype=first.dtype)
+    out[:_DRAW_BLOCK] = first
+    for lo in range(_DRAW_BLOCK, idx.size, _DRAW_BLOCK):
         out[lo:lo + _DRAW_BLOCK] = hash_block(idx[lo:lo + _DRAW_BLOCK])
     return out
 
@@ -333,8 +336,7 @@ class VectorMarket:
     def _hashed(self, decision: Decision, idx: np.ndarray, at) -> np.ndarray:
         """``at(base, idx)`` for today's ``decision`` (``draws.uniform_at`` or ``bits_at``)."""
         base = np.uint64(draws.decision_base(self.key, self.steps, decision))
-        return _blocked(lambda block: at(base, block), idx,
-                        np.float64 if at is draws.uniform_at else np.uint64)
+        return _blocked(lambda block: at(base, block), idx)
 
     def _uniform(self, decision: Decision, idx: np.ndarray) -> np.ndarray:
         """Consumers ``idx``'s uniforms for ``decision`` today (``draws.uniform``)."""
@@ -575,7 +577,8 @@ class VectorMarket:
         with ones: ``term * 1.0`` is exact even where multiply and add are fused).
         """
         r = self._receivers
-        if idx.size >= _SCIPY_ROWS_MIN:
+        by_scipy = idx.size >= _SCIPY_ROWS_MIN
+        if by_scipy:
             rows = r[idx]
             src, weight = rows.indices, rows.data
         else:
@@ -584,15 +587,14 @@ class VectorMarket:
         terms = rules.friend_opinion(self.satisfied[src], self.posted[src].astype(np.float64))
         terms *= self.has_product[src]
         terms *= weight  # (w * opinion, as the agent engine: a product is commutative)
-        if idx.size < _SCIPY_ROWS_MIN:
+        if not by_scipy:
             return np.bincount(which, weights=terms, minlength=idx.size)
         rows.data = terms
-        return rows @ self._ones()
+        return rows @ self._ones
 
+    @functools.cached_property
     def _ones(self) -> np.ndarray:
         """A read-only vector of n ones (kept: a batch's n is large)."""
-        ones = self.__dict__.get("_ones_n")
-        if ones is None:
-            ones = self._ones_n = np.ones(self._receivers.shape[1])
-            ones.flags.writeable = False
+        ones = np.ones(self._receivers.shape[1])
+        ones.flags.writeable = False
         return ones

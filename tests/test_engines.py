@@ -337,3 +337,26 @@ def test_tie_sums_are_the_agent_engines_loops(monkeypatch, scipy_from):
             heard[senders.indices[k]] += senders.data[k]
     np.testing.assert_array_equal(market._scatter(posters, senders), heard)
     np.testing.assert_array_equal(np.flatnonzero(market._reach_mark), np.flatnonzero(heard))
+
+
+def test_draws_hashed_block_by_block_are_the_draws(monkeypatch):
+    """Uniforms and hashes computed ``_DRAW_BLOCK`` consumers at a time (here 7) are
+    ``draws.uniform``'s, for a lone run and for each run of a batch."""
+    import models.vectorized as vz
+    from models.batched import BatchMarket, RunSpec
+    from models.draws import Decision, bits_at, uniform, uniform_of
+
+    monkeypatch.setattr(vz, "_DRAW_BLOCK", 7)
+    graph = build_network(NetworkParams(name="barabasi_albert", n=200, m=2), 0)
+    market = VectorMarket(graph, rng=4)
+    market.step()
+    idx = np.arange(1, 200, 3)
+    expected = uniform(market.key, market.steps, Decision.SHARE, idx)
+    np.testing.assert_array_equal(market._uniform(Decision.SHARE, idx), expected)
+    np.testing.assert_array_equal(
+        uniform_of(market._hashed(Decision.SHARE, idx, bits_at)), expected)
+    batch = BatchMarket([RunSpec(graph, seed=s) for s in (4, 5, 6)])
+    batch.step()
+    stacked = np.concatenate([idx + 200 * r for r in range(3)])
+    np.testing.assert_array_equal(batch._uniform(Decision.SHARE, stacked), np.concatenate(
+        [uniform(m.key, 1, Decision.SHARE, idx) for m in batch.members]))
