@@ -34,11 +34,6 @@ n, steps, batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 graph = build_network(NetworkParams(name="barabasi_albert", n=n, m=5), 0)
 if batch:
     from models.batched import BatchMarket, RunSpec
-    try:  # the allocator setting run_batch makes, where the commit has it
-        from simulation.running.allocator import prefer_heap
-        prefer_heap(n * batch, batch=True)
-    except (ImportError, TypeError):
-        pass
     market = BatchMarket([RunSpec(graph, seed=i) for i in range(batch)])
 else:
     keyword = "rng" if "rng" in inspect.signature(VectorMarket).parameters else "seed"

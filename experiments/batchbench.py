@@ -20,9 +20,7 @@ def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int =
 
     The graph is the benchmark table's: Barabasi-Albert with ``m`` ties per newcomer.
 
-    The process serves arrays from the heap, as ``run_batch`` makes a process that runs a
-    batch of the largest size (``simulation.running.allocator``). CPU time
-    (``time.process_time``), interleaved in this process: each round runs every
+    CPU time (``time.process_time``), interleaved in this process: each round runs every
     batch size for ``steps`` days (replicates: seeds seed, seed+1, ...) and, right after
     each, as many float64 products ``A @ x`` on the same graph; medians over rounds.
 
@@ -36,9 +34,6 @@ def measure_batch(n: int, sizes: list[int], steps: int, seed: int, rounds: int =
     """
     from models.batched import BatchMarket, RunSpec
     from simulation.networks.generators import NetworkParams, build_network
-    from simulation.running.allocator import prefer_heap
-
-    prefer_heap(n * max(sizes), batch=True)  # as ``run_batch`` does for such a batch
 
     graph = build_network(NetworkParams(name="barabasi_albert", n=n, m=m), seed)
     a = graph.receivers

@@ -56,13 +56,8 @@ def _not(x):
 
 
 def _pick(cond, if_true, if_false):
-    if not isinstance(cond, np.ndarray):
-        return if_true if cond else if_false
-    if cond.dtype == bool and np.ndim(if_true) == 0 and np.ndim(if_false) == 0:
-        # Two values picked from a table by the flags: the same numbers as np.where, whose
-        # loop is several times slower on flags that come mixed (customers' satisfaction).
-        return np.array([if_false, if_true]).take(cond.view(np.int8))
-    return np.where(cond, if_true, if_false)
+    return np.where(cond, if_true, if_false) if isinstance(cond, np.ndarray) else (
+        if_true if cond else if_false)
 
 
 # A tally's increment: a number for one run, one per run for a batch (``models.batched``).

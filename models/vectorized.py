@@ -42,8 +42,8 @@ _COUNT_BY_STATE_MIN = 100_000
 #: one C pass each, after a fixed cost of about 0.1-0.2 ms that numpy's passes beat below.
 _SCIPY_ROWS_MIN = 2_500
 #: (Consumers are picked by flags with ``idx.compress(flags)``, not ``idx[flags]``: numpy's
-#: boolean indexing is 2-4x slower on the day's mixed masks, e.g. 0.86 vs 0.20 ms for 100,000
-#: consumers and half the flags set.)
+#: boolean indexing is several times slower on the day's mixed masks; README, "Many runs at
+#: once", gives the timeit command.)
 #: The customers' state codes as plain ints.
 _CUSTOMER_CODES = tuple(int(s) for s in journey.CUSTOMERS)
 

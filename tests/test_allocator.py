@@ -15,7 +15,7 @@ _PROBE = """
 import resource, sys
 import numpy as np
 from simulation.running.allocator import prefer_heap
-applied = prefer_heap(int(sys.argv[1]), batch=sys.argv[2] == "batch")
+applied = prefer_heap(int(sys.argv[1]))
 a = np.ones(16 * 2**20 // 8 * 4)  # 64 MB
 del a
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -24,15 +24,14 @@ print(applied, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def _probe(consumers: int, kind: str = "run") -> tuple[bool, int]:
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(consumers), kind],
-                         capture_output=True, text=True, check=True).stdout.split()
+def _probe(consumers: int) -> tuple[bool, int]:
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(consumers)], capture_output=True,
+                         text=True, check=True).stdout.split()
     return out[0] == "True", int(out[1])
 
 
 def test_small_runs_leave_the_allocator_alone():
-    before = allocator._applied  # (a batch run earlier in this process may have asked)
-    assert allocator.prefer_heap(1_000_000) is before  # (in this process: nothing changes)
+    assert allocator.prefer_heap(1_000_000) is False  # (in this process: nothing changes)
     assert _probe(1_000_000)[0] is False
 
 
@@ -44,28 +43,3 @@ def test_a_big_run_reuses_freed_memory():
     # Fresh 64 MB: at least 32 faults (2 MB hugepages) or 16,384 (4 KB pages); reused: ~0.
     assert control_faults >= 32
     assert faults < control_faults / 4, (faults, control_faults)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a glibc setting")
-def test_a_batch_asks_for_the_heap_from_a_smaller_size():
-    """A batch's arrays come in many sizes: it asks from ``BATCH_MIN_CONSUMERS`` on."""
-    assert _probe(allocator.BATCH_MIN_CONSUMERS, "batch")[0] is False
-    applied, faults = _probe(allocator.BATCH_MIN_CONSUMERS + 1, "batch")
-    assert applied and faults < _probe(1_000)[1] / 4
-    assert _probe(allocator.BATCH_MIN_CONSUMERS + 1)[0] is False  # (a lone run that size)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a glibc setting")
-def test_run_batch_asks_for_the_heap():
-    script = """
-from simulation.networks.generators import NetworkParams
-from simulation.running import allocator
-from simulation.running.runner import RunParams, run_batch
-runs = [RunParams(network=NetworkParams(n=n), engine="vectorized", steps=2, seed=0)
-        for n in (5_000, 12_000)]
-assert all(not isinstance(r, Exception) for r in run_batch(runs))
-print(allocator._applied)
-"""
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True).stdout.split()
-    assert out == ["True"]  # 17,000 consumers stacked

@@ -125,7 +125,8 @@ def test_a_new_transition_runs_in_both_engines(engine, product, after):
 @pytest.mark.parametrize("values", [(0.1, 0.2), (1, 0), (True, False),
                                     (np.float32(0.5), np.float32(0.25)), (0.3, np.float64(0.7))])
 def test_pick_from_a_table_is_np_where(values):
-    """A group's two-value pick (``journey._pick``) is ``np.where``: values and dtype."""
+    """A group's pick (``journey._pick``) is ``np.where``'s, values and dtype; one
+    consumer's is the value itself."""
     flags = np.random.default_rng(0).random(500) < 0.4
     got, expected = journey._pick(flags, *values), np.where(flags, *values)
     assert got.dtype == expected.dtype

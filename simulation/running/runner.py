@@ -160,7 +160,6 @@ def run_batch(
     opened: dict[int, tuple[SocialGraph, VectorMarket]] = {}
 
     def advance() -> None:  # the runs opened so far, as one batch
-        prefer_heap(sum(g.n for g, _ in opened.values()), batch=True)
         batch = BatchMarket([market for _, market in opened.values()])
         for t in range(length):
             batch.step()
